@@ -1,0 +1,42 @@
+"""The hotline's Flask application: create_app() wires settings, flows, storage and blueprints."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from ivr.services import Clock
+from ivr.services import Services
+from ivr.services import utc_now
+from ivr.settings import Settings
+from ivr.settings import load_settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask_config: Any) -> Flask:
+    """Create and configure the hotline app; refuse to start on invalid config or flows."""
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_path=settings.instance_dir)
+    app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=64 * 1024,
+                      SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    app.config.update(flask_config)
+    if settings.config.web.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.config.web.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore
+    Services(settings, clock).init_app(app)
+    from ivr import api
+    from ivr import health
+    from ivr import logs
+    from ivr import voice
+
+    logs.init_app(app)
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+    logging.getLogger(__name__).info("hotline ready, flows version %s", app.extensions["ivr"].store.current.version)
+    return app

@@ -1,0 +1,85 @@
+"""Callback tasks: created once per call and desk, never twice for one open number at one desk."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ivr.db import callbacks
+
+MAX_LIST = 1000
+"""Most tasks one API listing returns."""
+
+
+def create(conn: Connection, desk: str, phone: str, language: str, call_sid: str, now: datetime,
+           due_at: datetime, local_date: Any = None) -> tuple[int, bool]:
+    """Create the task of a call for a desk; return (id, created). Repeats return the existing task."""
+    same_call = conn.execute(sa.select(callbacks.c.id).where(callbacks.c.call_sid == call_sid)
+                             .where(callbacks.c.desk == desk)).first()
+    if same_call is not None:
+        return same_call[0], False
+    open_task = conn.execute(sa.select(callbacks.c.id).where(callbacks.c.desk == desk)
+                             .where(callbacks.c.phone == phone).where(callbacks.c.status == "open")).first()
+    if open_task is not None:  # the caller already waits for this desk: one task is enough
+        return open_task[0], False
+    result = conn.execute(callbacks.insert().values(
+        desk=desk, phone=phone, language=language, call_sid=call_sid, status="open", attempts=0,
+        created_at=now, due_at=due_at, updated_at=now, local_date=local_date))
+    return result.inserted_primary_key[0], True
+
+
+def attach_recording(conn: Connection, call_sid: str, desk: str | None, url: str | None, sid: str | None,
+                     duration: int | None, now: datetime) -> int:
+    """Attach a voice message to the call's task (of one desk, or the call's only task)."""
+    query = callbacks.update().where(callbacks.c.call_sid == call_sid)
+    if desk:
+        query = query.where(callbacks.c.desk == desk)
+    values: dict[str, Any] = {"updated_at": now}
+    if url:
+        values["recording_url"] = url
+    if sid:
+        values["recording_sid"] = sid
+    if duration is not None:
+        values["recording_duration"] = duration
+    return conn.execute(query.values(**values)).rowcount
+
+
+def close(conn: Connection, task_id: int, outcome: str, now: datetime) -> bool:
+    """Close a task with an outcome; False when it does not exist."""
+    result = conn.execute(callbacks.update().where(callbacks.c.id == task_id)
+                          .values(status="closed", outcome=outcome, closed_at=now, updated_at=now))
+    return result.rowcount > 0
+
+
+def listing(conn: Connection, desk: str | None = None, status: str | None = None,
+            limit: int = MAX_LIST) -> list[dict[str, Any]]:
+    """Return tasks newest first, optionally of one desk and status."""
+    query = sa.select(callbacks).order_by(callbacks.c.created_at.desc(), callbacks.c.id.desc())
+    if desk:
+        query = query.where(callbacks.c.desk == desk)
+    if status:
+        query = query.where(callbacks.c.status == status)
+    return [dict(r) for r in conn.execute(query.limit(max(1, min(limit, MAX_LIST)))).mappings()]
+
+
+def get(conn: Connection, task_id: int) -> dict[str, Any] | None:
+    """Return one task or None."""
+    row = conn.execute(sa.select(callbacks).where(callbacks.c.id == task_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def as_json(row: dict[str, Any]) -> dict[str, Any]:
+    """Return the API form of a task."""
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": row["id"], "desk": row["desk"], "phone": row["phone"], "language": row["language"],
+        "status": row["status"], "outcome": row["outcome"], "call_sid": row["call_sid"],
+        "created_at": iso(row["created_at"]), "due_at": iso(row["due_at"]), "closed_at": iso(row["closed_at"]),
+        "recording_url": row["recording_url"], "has_recording": bool(row["recording_url"] or row["recording_path"]),
+        "attempts": row["attempts"],
+    }

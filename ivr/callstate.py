@@ -1,0 +1,43 @@
+"""Call state in the action URL: plain for position and language, encrypted for a phone number."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from ivr.cipher import Cipher
+from ivr.engine.model import State
+
+STEP_PATH = "/voice/step"
+NUMBER_MAX_AGE = 3600
+"""Seconds an encrypted callback number in a URL stays valid (a call is shorter)."""
+_SAFE = "-_.~"
+
+
+def encode(state: State, cipher: Cipher | None = None) -> str:
+    """Return the path and query that carry `state` (Twilio signs the whole URL, so it cannot be altered)."""
+    query = f"v={state.version}&f={state.flow}&n={state.node}&l={state.lang}"
+    if state.retries:
+        query += f"&r={state.retries}"
+    if state.sub:
+        query += f"&s={state.sub}"
+    if state.entries:
+        query += f"&e={state.entries}"
+    if state.number and cipher is not None:
+        query += "&x=" + quote(cipher.seal(state.number), safe=_SAFE)
+    return f"{STEP_PATH}?{query}"
+
+
+def _int(args: Mapping[str, str], key: str) -> int:
+    value = args.get(key, "0")
+    return int(value) if value.isdigit() and len(value) < 3 else 0
+
+
+def decode(args: Mapping[str, str], cipher: Cipher) -> State | None:
+    """Read a state from query arguments; None when it is incomplete."""
+    node, lang, version = args.get("n"), args.get("l"), args.get("v")
+    if not node or not lang or not version:
+        return None
+    number = cipher.open(args["x"], NUMBER_MAX_AGE) if args.get("x") else None
+    return State(node=node[:64], lang=lang[:8], version=version[:24], flow=args.get("f", "")[:64],
+                 retries=_int(args, "r"), sub=args.get("s", "")[:16], entries=_int(args, "e"), number=number)

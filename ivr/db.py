@@ -1,0 +1,174 @@
+"""The relational store: table definitions, engine creation and migrations (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware datetimes in UTC on both databases (SQLite alone would hand back naive values)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use the process clock in UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+TZ = UTCDateTime()
+
+calls = sa.Table(
+    "calls", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("call_sid", sa.String(64), nullable=False, unique=True),
+    sa.Column("caller", sa.String(32)),  # E.164; pseudonymised after the retention period
+    sa.Column("caller_hash", sa.String(64)),  # keyed hash: counts repeat callers without the number
+    sa.Column("language", sa.String(8)),
+    sa.Column("path", sa.Text, nullable=False, default="[]"),  # JSON list of node ids
+    sa.Column("desk", sa.String(48)),
+    sa.Column("outcome", sa.String(24)),
+    sa.Column("status", sa.String(24)),
+    sa.Column("status_rank", sa.Integer, nullable=False, default=0),
+    sa.Column("flow_version", sa.String(24)),
+    sa.Column("started_at", TZ),
+    sa.Column("ended_at", TZ),
+    sa.Column("duration", sa.Integer),
+    sa.Column("local_date", sa.Date),  # Europe/Berlin, stored so SQLite and PostgreSQL group alike
+    sa.Column("local_weekday", sa.SmallInteger),
+    sa.Column("local_hour", sa.SmallInteger),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("updated_at", TZ, nullable=False),
+    sa.Index("ix_calls_local_date_desk", "local_date", "desk"),
+    sa.Index("ix_calls_started_at", "started_at"),
+)
+
+callbacks = sa.Table(
+    "callbacks", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("desk", sa.String(48), nullable=False),
+    sa.Column("phone", sa.String(32)),  # E.164; stripped when a closed task passes its retention
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("call_sid", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, default="open"),  # open | closed
+    sa.Column("outcome", sa.String(32)),
+    sa.Column("recording_url", sa.Text),
+    sa.Column("recording_sid", sa.String(64)),
+    sa.Column("recording_path", sa.Text),
+    sa.Column("recording_duration", sa.Integer),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("due_at", TZ, nullable=False),
+    sa.Column("next_attempt_at", TZ),
+    sa.Column("closed_at", TZ),
+    sa.Column("updated_at", TZ, nullable=False),
+    sa.Column("local_date", sa.Date),
+    sa.UniqueConstraint("call_sid", "desk", name="uq_callbacks_call_sid_desk"),
+    sa.Index("ix_callbacks_desk_status_due", "desk", "status", "due_at"),
+    sa.Index("ix_callbacks_phone_status", "phone", "status"),
+    sa.Index("ix_callbacks_created_at", "created_at"),
+)
+
+events = sa.Table(
+    "events", metadata,  # durable intake and outbox: webhooks write here, jobs carry only the id
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("dedupe_key", sa.String(160), nullable=False, unique=True),
+    sa.Column("call_sid", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("enqueued_at", TZ),
+    sa.Column("processed_at", TZ),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.Text),
+    sa.Index("ix_events_pending", "processed_at", "enqueued_at"),
+    sa.Index("ix_events_call_sid", "call_sid"),
+)
+
+closures = sa.Table(
+    "closures", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("desk", sa.String(48), nullable=False),  # a desk id, or "*" for the whole house
+    sa.Column("kind", sa.String(16), nullable=False),  # closure | announcement | overflow
+    sa.Column("until", TZ, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, default=""),
+    sa.Column("message", sa.Text, nullable=False, default="{}"),  # JSON: language -> text
+    sa.Column("value", sa.String(64)),  # overflow: the number
+    sa.Column("created_by", sa.String(64)),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("ended_at", TZ),
+    sa.Index("ix_closures_active", "kind", "ended_at", "until"),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,  # append-only: who did what to which record id, never a phone number
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", TZ, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(48), nullable=False),
+    sa.Column("target", sa.String(96)),
+    sa.Column("detail", sa.Text),
+    sa.Index("ix_audit_log_at", "at"),
+)
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine with short timeouts, so a webhook never waits long on the database."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 5})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(conn, _record):  # WAL lets web and worker processes write side by side
+            cur = conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.close()
+
+        return engine
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=2,
+                            connect_args={"connect_timeout": 2, "options": "-c statement_timeout=5000"})
+
+
+def alembic_config(url: str):  # -> alembic.config.Config
+    """Return an Alembic config for our migrations folder (no alembic.ini needed)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str) -> None:
+    """Apply every migration; running it twice changes nothing."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")

@@ -1,0 +1,147 @@
+"""The hotline's shared objects for one process: settings, flows, database, Redis, renderer, clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+
+import redis
+import sqlalchemy as sa
+from flask import Flask
+from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import MultiDict
+
+from ivr import callstate
+from ivr.broker import Breaker
+from ivr.broker import connect
+from ivr.cipher import Cipher
+from ivr.closures import ClosureCache
+from ivr.db import callbacks
+from ivr.db import make_engine
+from ivr.engine.model import Context
+from ivr.engine.model import Step
+from ivr.engine.phones import check_number
+from ivr.engine.phones import is_anonymous
+from ivr.events import Intake
+from ivr.flowstore import FlowStore
+from ivr.officehours import build_schedules
+from ivr.officehours import desk_status
+from ivr.officehours import overflow_number
+from ivr.settings import Settings
+from ivr.twiml import Renderer
+
+log = logging.getLogger(__name__)
+CALL_KEY_TTL = 2 * 24 * 3600
+"""Seconds the call's path and language stay in Redis after the last webhook."""
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The process clock in UTC (never the database's or Redis's clock)."""
+    return datetime.now(UTC)
+
+
+class Services:
+    """Everything a request or command needs, built once per process."""
+
+    def __init__(self, settings: Settings, clock: Clock = utc_now):
+        self.settings = settings
+        self.clock = clock
+        self.cipher = Cipher(settings.secret_key)
+        self.store = FlowStore(settings)
+        self.engine = make_engine(settings.database_url)
+        self.breaker = Breaker()
+        timeout = settings.config.web.redis_timeout_seconds
+        self.redis: redis.Redis | None = connect(settings.redis_url, timeout) if settings.redis_url else None
+        self.closures = ClosureCache(self.engine)
+        self.schedules = build_schedules(settings.config)
+        self.renderer = Renderer(lambda state: callstate.encode(state, self.cipher))
+        self.intake = Intake(self.engine, self.redis, self.breaker, self.cipher,
+                             Path(settings.instance_dir) / "spool",
+                             settings.config.retention.failed_jobs_days * 86400)
+        self.allowed_countries = frozenset(settings.config.callbacks.allowed_countries)
+
+    def init_app(self, app: Flask) -> None:
+        """Register with a Flask app."""
+        app.extensions["ivr"] = self
+
+    # --- context for the engine --------------------------------------------------------------
+
+    def context(self, form: MultiDict, now: datetime) -> Context:
+        """Build the engine's view of the world; reads happen only when a desk needs them."""
+        caller = form.get("From")
+        snapshot = None
+
+        def snap():
+            nonlocal snapshot
+            if snapshot is None:
+                snapshot = self.closures.get(now)
+            return snapshot
+
+        return Context(
+            now=now,
+            caller=None if is_anonymous(caller) else caller,
+            desk_status=lambda desk: desk_status(self.schedules, snap(), desk, now),
+            check_number=lambda raw: check_number(raw, self.allowed_countries),
+            has_open_callback=self.has_open_callback,
+            callbacks_today=lambda phone: self.callbacks_today(phone, now),
+            announcement=lambda: snap().announcement,
+            overflow_number=lambda: overflow_number(self.schedules, snap(), now),
+        )
+
+    def has_open_callback(self, desk: str, phone: str) -> bool | None:
+        """True when this number has an open callback at this desk; None when the database does not answer."""
+        query = sa.select(callbacks.c.id).where(callbacks.c.desk == desk).where(callbacks.c.phone == phone) \
+            .where(callbacks.c.status == "open").limit(1)
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(query).first() is not None
+        except SQLAlchemyError:
+            return None
+
+    def callbacks_today(self, phone: str, now: datetime) -> int | None:
+        """Count callback tasks for this number in the last 24 hours; None when unknown."""
+        from datetime import timedelta
+
+        query = sa.select(sa.func.count()).select_from(callbacks).where(callbacks.c.phone == phone) \
+            .where(callbacks.c.created_at > now - timedelta(days=1))
+        try:
+            with self.engine.connect() as conn:
+                return int(conn.execute(query).scalar_one())
+        except SQLAlchemyError:
+            return None
+
+    # --- the hot path's one Redis write -------------------------------------------------------
+
+    def track(self, call_sid: str, step: Step, version: str, now: datetime, started: bool = False) -> None:
+        """Append visited nodes and the language to the call's Redis keys in one bounded round trip."""
+        if self.redis is None or not call_sid or not self.breaker.closed:
+            return
+        desk = next((e.desk for e in step.effects if type(e).__name__ == "Reached"), None)
+        key = f"ivr:call:{call_sid}"
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            if step.visited:
+                pipe.rpush(key + ":path", *step.visited)
+                pipe.expire(key + ":path", CALL_KEY_TTL)
+            fields = {"lang": step.lang or "", "version": version}
+            if desk:
+                fields["desk"] = desk
+            pipe.hset(key, mapping=fields)
+            if started:
+                pipe.hsetnx(key, "started", now.isoformat())
+            pipe.expire(key, CALL_KEY_TTL)
+            pipe.execute()
+        except redis.RedisError as exc:
+            self.breaker.trip()
+            log.warning("call %s: path not tracked, redis unavailable: %s", call_sid, type(exc).__name__)
+
+
+def services() -> Services:
+    """Return the Services of the current Flask app."""
+    return current_app.extensions["ivr"]

@@ -1,0 +1,273 @@
+"""Load config.yaml and the environment into one frozen Settings object, shared by web and worker."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import ValidationError
+from pydantic import field_validator
+
+from ivr.errors import ConfigError
+from ivr.yamldoc import Document
+from ivr.yamldoc import Problem
+from ivr.yamldoc import YamlSyntaxError
+from ivr.yamldoc import load as load_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "config.yaml"
+"""The shipped config; IVR_CONFIG points elsewhere."""
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Hotline(_Model):
+    name: str
+    number: str
+    timezone: str = "Europe/Berlin"
+    default_language: str = "de"
+    fallback_desk: str = "info"
+    overflow_number: str | None = None
+
+
+class Privacy(_Model):
+    controller: str
+    url: str
+
+
+class Language(_Model):
+    name: str
+    voice: str | None = None
+    tts_language: str
+    tts_opt_in: bool = True
+
+    @property
+    def uses_tts(self) -> bool:
+        """True when prompts are spoken by Twilio, False when recorded audio is played."""
+        return bool(self.voice) and self.tts_opt_in
+
+
+class Desk(_Model):
+    name: dict[str, str]
+    body: Literal["stadt", "jobcenter", "ba"]
+    number: str
+    hours: dict[str, list[str]]
+    callback_promise_hours: int = Field(ge=1, le=500)
+
+    @field_validator("number")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        if not _E164.match(value):
+            raise ValueError(f"transfer number {value!r} is not in E.164 form (+49...)")
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for day, ranges in value.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
+            for item in ranges:
+                match = _RANGE.match(item)
+                if not match or item[:5] >= item[6:]:
+                    raise ValueError(f"office hours {item!r} must look like 08:00-16:00")
+        return value
+
+
+class HolidaySource(_Model):
+    country: str = "DE"
+    subdivision: str | None = "NW"
+
+
+class ClosureDay(_Model):
+    date: str = Field(pattern=r"^(\d{4}-)?\d{2}-\d{2}$")
+    reason: str
+    from_: str | None = Field(default=None, alias="from", pattern=r"^\d{2}:\d{2}$")
+
+
+class Callbacks(_Model):
+    max_entry_attempts: int = Field(default=3, ge=1, le=5)
+    recording_max_seconds: int = Field(default=60, ge=5, le=300)
+    attempt_spacing_minutes: int = Field(default=120, ge=1)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    per_number_daily_limit: int = Field(default=5, ge=1)
+    allowed_countries: list[str] = Field(default_factory=lambda: ["DE"])
+
+
+class Menus(_Model):
+    timeout_seconds: int = Field(default=8, ge=3, le=30)
+    max_retries: int = Field(default=2, ge=1, le=5)
+
+
+class Dial(_Model):
+    timeout_seconds: int = Field(default=25, ge=5, le=600)
+
+
+class Retention(_Model):
+    recordings_days: int = Field(default=30, ge=1)
+    caller_numbers_days: int = Field(default=7, ge=1)
+    closed_tasks_days: int = Field(default=90, ge=1)
+    audit_days: int = Field(default=365, ge=1)
+    failed_jobs_days: int = Field(default=7, ge=1)
+
+
+class Web(_Model):
+    redis_timeout_seconds: float = Field(default=0.25, gt=0, le=5)
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+
+
+class FileConfig(_Model):
+    """The shape of config.yaml."""
+
+    spec_version: Literal[1]
+    hotline: Hotline
+    privacy: Privacy
+    languages: dict[str, Language]
+    default_hours: dict[str, list[str]] | None = None
+    desks: dict[str, Desk]
+    holidays: HolidaySource = HolidaySource()
+    closure_days: list[ClosureDay] = Field(default_factory=list)
+    callbacks: Callbacks = Callbacks()
+    menus: Menus = Menus()
+    dial: Dial = Dial()
+    retention: Retention = Retention()
+    web: Web = Web()
+
+
+class Settings(_Model):
+    """Everything the hotline needs to run: config.yaml plus environment."""
+
+    config: FileConfig
+    config_path: str
+    flows_dir: str
+    audio_dir: str
+    instance_dir: str
+    database_url: str
+    redis_url: str | None
+    twilio_auth_token: str
+    twilio_account_sid: str | None
+    twilio_api_key: str | None = None
+    twilio_api_secret: str | None = None
+    twilio_api_base: str | None = None
+    twilio_edge: str | None = None
+    twilio_region: str | None = None
+    api_token: str | None
+    secret_key: str
+    public_url: str | None
+    validate_signatures: bool = True
+
+    @property
+    def desks(self) -> dict[str, Desk]:
+        """The desks by id."""
+        return self.config.desks
+
+
+ENV_VARS: dict[str, str] = {
+    "IVR_CONFIG": "path of the config file (default: config.yaml in the project)",
+    "IVR_FLOWS_DIR": "folder of the flow files (default: flows/ in the project)",
+    "IVR_INSTANCE_DIR": "folder for the SQLite file, recordings and spool (default: instance/)",
+    "DATABASE_URL": "SQLAlchemy URL; default sqlite:///instance/ivr.sqlite3",
+    "REDIS_URL": "redis:// or redis+sentinel:// URL; unset: `ivr dev` starts a private redis-server",
+    "TWILIO_AUTH_TOKEN": "required: checks X-Twilio-Signature on every /voice/* request",
+    "TWILIO_ACCOUNT_SID": "Twilio account, for the REST API (recordings, staff callbacks)",
+    "TWILIO_API_BASE": "base URL of Twilio's REST API (tests point it at a local stand-in)",
+    "TWILIO_EDGE": "Twilio edge for REST calls, e.g. frankfurt",
+    "TWILIO_REGION": "Twilio region for REST calls, e.g. ie1",
+    "SECRET_KEY": "required: signs sessions and encrypts call state that holds a phone number",
+    "IVR_API_TOKEN": "bootstrap admin token for the JSON API (Authorization: Bearer ...)",
+    "IVR_PUBLIC_URL": "public base URL Twilio calls (https://hotline.example.org); used for signatures",
+    "IVR_TRUSTED_PROXIES": "number of reverse proxies in front of the app (X-Forwarded-* trusted)",
+}
+
+
+def _problems(doc: Document, exc: ValidationError) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple("from" if part == "from_" else part for part in err["loc"])
+        where = ".".join(str(p) for p in loc) or "(top)"
+        message = err["msg"].removeprefix("Value error, ")
+        problems.append(doc.problem(loc, f"{where}: {message}"))
+    return problems
+
+
+def _check_references(doc: Document, cfg: FileConfig) -> list[Problem]:
+    problems = []
+    if cfg.hotline.default_language not in cfg.languages:
+        problems.append(doc.problem(("hotline", "default_language"), "hotline.default_language: unknown language"))
+    if cfg.hotline.fallback_desk not in cfg.desks:
+        problems.append(doc.problem(("hotline", "fallback_desk"), "hotline.fallback_desk: unknown desk"))
+    for desk_id, desk in cfg.desks.items():
+        if not any(desk.hours.values()):
+            problems.append(doc.problem(("desks", desk_id, "hours"), f"desks.{desk_id}: desk has no office hours"))
+    return problems
+
+
+def parse_config(doc: Document) -> FileConfig:
+    """Validate a parsed config document; raise ConfigError listing every problem."""
+    try:
+        cfg = FileConfig.model_validate(doc.data if isinstance(doc.data, dict) else {})
+    except ValidationError as exc:
+        raise ConfigError(_problems(doc, exc)) from None
+    problems = _check_references(doc, cfg)
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+def load_config(path: str | Path) -> FileConfig:
+    """Read and validate a config file."""
+    try:
+        doc = load_yaml(path)
+    except YamlSyntaxError as exc:
+        raise ConfigError([exc.problem]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(str(path), 1, f"cannot read config: {exc.strerror}")]) from None
+    return parse_config(doc)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build Settings from IVR_CONFIG (or config.yaml) and the environment; overrides win."""
+    env = dict(os.environ if environ is None else environ)
+    config_path = overrides.pop("config_path", None) or env.get("IVR_CONFIG") or str(DEFAULT_CONFIG)
+    config = overrides.pop("config", None) or load_config(config_path)
+    instance = overrides.pop("instance_dir", None) or env.get("IVR_INSTANCE_DIR") or str(ROOT / "instance")
+    values: dict[str, Any] = {
+        "config": config,
+        "config_path": str(config_path),
+        "flows_dir": env.get("IVR_FLOWS_DIR") or str(ROOT / "flows"),
+        "audio_dir": str(ROOT / "ivr" / "static" / "audio"),
+        "instance_dir": instance,
+        "database_url": env.get("DATABASE_URL") or f"sqlite:///{Path(instance) / 'ivr.sqlite3'}",
+        "redis_url": env.get("REDIS_URL") or None,
+        "twilio_auth_token": env.get("TWILIO_AUTH_TOKEN", ""),
+        "twilio_account_sid": env.get("TWILIO_ACCOUNT_SID") or None,
+        "twilio_api_key": env.get("TWILIO_API_KEY") or None,
+        "twilio_api_secret": env.get("TWILIO_API_SECRET") or None,
+        "twilio_api_base": env.get("TWILIO_API_BASE") or None,
+        "twilio_edge": env.get("TWILIO_EDGE") or None,
+        "twilio_region": env.get("TWILIO_REGION") or None,
+        "api_token": env.get("IVR_API_TOKEN") or None,
+        "secret_key": env.get("SECRET_KEY", ""),
+        "public_url": (env.get("IVR_PUBLIC_URL") or "").rstrip("/") or None,
+    }
+    if env.get("IVR_TRUSTED_PROXIES"):
+        web = config.web.model_copy(update={"trusted_proxies": int(env["IVR_TRUSTED_PROXIES"])})
+        values["config"] = config.model_copy(update={"web": web})
+    values.update(overrides)
+    missing = [name for name, key in (("TWILIO_AUTH_TOKEN", "twilio_auth_token"), ("SECRET_KEY", "secret_key"))
+               if not values[key]]
+    if missing:
+        raise ConfigError([Problem("environment", 0, f"{name} is required but not set") for name in missing])
+    return Settings(**values)

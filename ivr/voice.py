@@ -1,0 +1,160 @@
+"""Twilio voice webhooks: incoming call, menu steps, status and recording callbacks, fallback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import request
+from werkzeug.exceptions import HTTPException
+
+from ivr import callstate
+from ivr import twiml
+from ivr.engine import runtime
+from ivr.engine.model import CallbackRequested
+from ivr.engine.model import Event
+from ivr.engine.model import Reached
+from ivr.engine.model import RecordingAttached
+from ivr.engine.model import Step
+from ivr.errors import UnknownNodeError
+from ivr.services import services
+from ivr.twilio_auth import is_valid
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+log = logging.getLogger(__name__)
+MAX_FIELD = 512
+"""Longest form value we read; Twilio's are far shorter, anything longer is hostile."""
+
+
+def _base() -> str:
+    settings = services().settings
+    return settings.public_url or (request.scheme + "://" + request.host + request.script_root)
+
+
+def _request_url() -> str:
+    query = request.query_string.decode("latin-1")
+    return _base() + request.path + ("?" + query if query else "")
+
+
+def _field(name: str) -> str:
+    return (request.form.get(name) or "")[:MAX_FIELD]
+
+
+def _xml(body: bytes, status: int = 200) -> Response:
+    return Response(body, status=status, content_type=twiml.CONTENT_TYPE)
+
+
+@bp.before_request
+def _check_signature() -> None:
+    svc = services()
+    if svc.settings.validate_signatures and not is_valid(
+            svc.settings.twilio_auth_token, _request_url(), request.form, request.headers.get("X-Twilio-Signature")):
+        abort(403)
+
+
+@bp.errorhandler(Exception)
+def _apology(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return exc
+    log.exception("call %s: error in %s, answering with the apology", _field("CallSid") or "-", request.path)
+    return _xml(twiml.apology(_fallback_number()))
+
+
+def _fallback_number() -> str | None:
+    settings = services().settings
+    return settings.desks[settings.config.hotline.fallback_desk].number
+
+
+def _record_effects(step: Step, call_sid: str, version: str) -> None:
+    svc = services()
+    now = svc.clock()
+    for effect in step.effects:
+        if isinstance(effect, CallbackRequested):
+            svc.intake.submit("callback", call_sid, f"callback:{call_sid}:{effect.desk}",
+                              {"desk": effect.desk, "phone": effect.phone, "language": effect.language,
+                               "version": version, "at": now.isoformat()}, now)
+        elif isinstance(effect, RecordingAttached):
+            svc.intake.submit("recording", call_sid, f"recording:{call_sid}:{effect.desk}:{effect.sid or effect.url}",
+                              {"desk": effect.desk, "url": effect.url, "sid": effect.sid,
+                               "duration": effect.duration}, now)
+        elif isinstance(effect, Reached) and effect.outcome is not None:
+            svc.intake.submit("reached", call_sid, f"reached:{call_sid}:{effect.desk}:{effect.outcome.value}",
+                              {"desk": effect.desk, "outcome": effect.outcome.value, "language": step.lang,
+                               "version": version, "at": now.isoformat()}, now)
+
+
+def _answer(step: Step, call_sid: str, version: str, started: bool = False) -> Response:
+    svc = services()
+    svc.track(call_sid, step, version, svc.clock(), started=started)
+    if step.effects:
+        _record_effects(step, call_sid, version)
+    return _xml(svc.renderer.render(step, _base()))
+
+
+@bp.post("/incoming")
+def incoming() -> Response:
+    """Answer a new call: greeting and language menu."""
+    svc = services()
+    bundle = svc.store.current
+    step = runtime.start(bundle, svc.context(request.form, svc.clock()))
+    return _answer(step, _field("CallSid"), bundle.version, started=True)
+
+
+@bp.post("/step")
+def step() -> Response:
+    """Continue a call at the state carried in the URL."""
+    svc = services()
+    state = callstate.decode(request.args, svc.cipher)
+    if state is None:
+        return incoming()
+    bundle = svc.store.get(state.version) or svc.store.current
+    if bundle.version != state.version:
+        log.info("call %s: version %s no longer loaded, continuing on %s", _field("CallSid"), state.version,
+                 bundle.version)
+        state = state.but(version=bundle.version)
+    duration = _field("RecordingDuration")
+    event = Event(digits=_field("Digits") or None, dial_status=_field("DialCallStatus") or None,
+                  recording_url=_field("RecordingUrl") or None, recording_sid=_field("RecordingSid") or None,
+                  recording_duration=int(duration) if duration.isdigit() else None, call_sid=_field("CallSid"))
+    ctx = svc.context(request.form, svc.clock())
+    try:
+        result = runtime.step(bundle, state, event, ctx)
+    except UnknownNodeError:
+        log.warning("call %s: unknown node %r, starting over", _field("CallSid"), state.node)
+        result = runtime.start(bundle, ctx)
+    return _answer(result, _field("CallSid"), bundle.version)
+
+
+@bp.post("/status")
+def status() -> tuple[str, int]:
+    """Take a call status callback (any order, any repetition); the job keeps the latest state."""
+    svc = services()
+    call_sid, call_status = _field("CallSid"), _field("CallStatus")
+    if call_sid and call_status:
+        now = svc.clock()
+        svc.intake.submit("status", call_sid, f"status:{call_sid}:{call_status}:{_field('SequenceNumber')}",
+                          {"status": call_status, "duration": _field("CallDuration"), "from": _field("From"),
+                           "timestamp": _field("Timestamp"), "sequence": _field("SequenceNumber"),
+                           "received_at": now.isoformat()}, now)
+    return "", 204
+
+
+@bp.post("/recording")
+def recording() -> tuple[str, int]:
+    """Take a recording status callback; a job copies the recording and deletes it at Twilio."""
+    svc = services()
+    call_sid, sid = _field("CallSid"), _field("RecordingSid")
+    if call_sid and sid:
+        now = svc.clock()
+        svc.intake.submit("recording_status", call_sid, f"recording_status:{sid}:{_field('RecordingStatus')}",
+                          {"sid": sid, "url": _field("RecordingUrl"), "status": _field("RecordingStatus"),
+                           "duration": _field("RecordingDuration")}, now)
+    return "", 204
+
+
+@bp.post("/fallback")
+def fallback() -> Response:
+    """Twilio's Fallback URL: a valid answer that needs neither Redis nor the database."""
+    return _xml(twiml.apology(_fallback_number()))

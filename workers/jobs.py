@@ -1,0 +1,112 @@
+"""Job functions: take plain ids, are idempotent, and let exceptions reach RQ so it retries."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+
+import redis
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ivr import callbacks
+from ivr import calls
+from ivr.db import events
+from ivr.engine.phones import check_number
+from ivr.engine.phones import is_anonymous
+from workers import context
+from workers.context import JobContext
+
+log = logging.getLogger(__name__)
+
+
+def _at(payload: dict[str, Any], key: str, default: datetime) -> datetime:
+    try:
+        return datetime.fromisoformat(payload[key])
+    except (KeyError, TypeError, ValueError):
+        return default
+
+
+def _callback(env: JobContext, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
+    at = _at(payload, "at", created)
+    desk = payload["desk"]
+    promise = env.settings.desks[desk].callback_promise_hours
+    due = env.schedules[desk].add_service_hours(at, promise)
+    task_id, new = callbacks.create(conn, desk, payload["phone"], payload["language"], call_sid, at, due,
+                                    at.astimezone(env.tz).date())
+    calls.note_reached(conn, call_sid, desk, "callback_requested", payload.get("language"), payload.get("version"),
+                       at, env.tz)
+    log.info("call %s: callback task %s for %s (%s)", call_sid, task_id, desk, "new" if new else "existing")
+
+
+def _reached(env: JobContext, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
+    calls.note_reached(conn, call_sid, payload["desk"], payload["outcome"], payload.get("language"),
+                       payload.get("version"), _at(payload, "at", created), env.tz)
+
+
+def _recording(env: JobContext, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
+    duration = payload.get("duration")
+    callbacks.attach_recording(conn, call_sid, payload.get("desk"), payload.get("url"), payload.get("sid"),
+                               int(duration) if str(duration or "").isdigit() else None, created)
+
+
+def _tracked(env: JobContext, call_sid: str) -> dict[str, Any]:
+    """Read what webhooks kept in Redis about a call (path, language); empty when Redis is unavailable."""
+    if env.redis is None:
+        return {}
+    key = f"ivr:call:{call_sid}"
+    try:
+        pipe = env.redis.pipeline(transaction=False)
+        pipe.hgetall(key)
+        pipe.lrange(key + ":path", 0, -1)
+        info, path = pipe.execute()
+    except redis.RedisError:
+        return {}
+    tracked: dict[str, Any] = {k.decode(): v.decode() for k, v in info.items()}
+    tracked["path"] = [p.decode() for p in path]
+    if tracked.get("started"):
+        tracked["started"] = datetime.fromisoformat(tracked["started"])
+    return tracked
+
+
+def _status(env: JobContext, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
+    raw = payload.get("from")
+    caller = None
+    if raw and not is_anonymous(raw):
+        verdict = check_number(raw, [])  # any country: this is who called, not whom we call
+        caller = verdict.e164 or (raw if raw.startswith("+") else None)
+    duration = str(payload.get("duration") or "")
+    calls.note_status(conn, call_sid, payload["status"], int(duration) if duration.isdigit() else None, caller,
+                      _at(payload, "received_at", created), _tracked(env, call_sid), env.tz,
+                      env.cipher.pseudonym(caller) if caller else None)
+
+
+HANDLERS: dict[str, Callable[[JobContext, Connection, str, dict[str, Any], datetime], None]] = {
+    "callback": _callback,
+    "reached": _reached,
+    "recording": _recording,
+    "recording_status": _recording,
+    "status": _status,
+}
+"""Event kind -> handler; webhooks may only store kinds listed here."""
+
+
+def process_event(event_id: int) -> str:
+    """Apply one stored event in one transaction; a re-run after success changes nothing."""
+    env = context.get()
+    now = datetime.now(UTC)
+    with env.engine.begin() as conn:
+        row = conn.execute(sa.select(events).where(events.c.id == event_id).with_for_update()).mappings().first()
+        if row is None:
+            return "missing"
+        if row["processed_at"] is not None:
+            return "done already"
+        HANDLERS[row["kind"]](env, conn, row["call_sid"], json.loads(row["payload"]), row["created_at"])
+        # the payload may hold a phone number; once applied, it is not needed any more
+        conn.execute(events.update().where(events.c.id == event_id)
+                     .values(processed_at=now, payload="{}", attempts=events.c.attempts + 1))
+    return row["kind"]

@@ -1,0 +1,53 @@
+"""The outbox relay: queues stored events that never reached Redis, and imports spooled ones."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+
+import redis
+from sqlalchemy.exc import SQLAlchemyError
+
+from ivr import events
+from ivr import queue
+from ivr.db import events as table
+from workers.context import JobContext
+
+log = logging.getLogger(__name__)
+RELAY_INTERVAL = 5.0
+"""Seconds between two relay passes."""
+STALE_AFTER = timedelta(seconds=90)
+"""An event queued this long ago but not processed is queued again (its job may have been lost)."""
+
+
+def relay_once(env: JobContext, now: datetime | None = None) -> int:
+    """Import spooled events and queue pending ones; return how many were queued."""
+    now = now or datetime.now(UTC)
+    if env.redis is None:
+        return 0
+    if env.spool_dir.is_dir():
+        imported = events.import_spool(env.engine, env.cipher, env.spool_dir)
+        if imported:
+            log.info("imported %d spooled events", imported)
+    count = 0
+    for event_id in events.pending(env.engine, now - STALE_AFTER):
+        if queue.enqueue_event(env.redis, event_id, env.settings.config.retention.failed_jobs_days * 86400):
+            count += 1
+        with env.engine.begin() as conn:
+            conn.execute(table.update().where(table.c.id == event_id).values(enqueued_at=now))
+    if count:
+        log.info("relay queued %d events", count)
+    return count
+
+
+def run_forever(env: JobContext, stop: threading.Event, interval: float = RELAY_INTERVAL) -> None:
+    """Relay until `stop` is set; outages of Redis or the database only delay it."""
+    while not stop.is_set():
+        try:
+            relay_once(env)
+        except (redis.RedisError, SQLAlchemyError, OSError) as exc:
+            log.warning("relay pass failed, will retry: %s", type(exc).__name__)
+        stop.wait(interval)
