@@ -80,7 +80,7 @@ def _spoken(bundle: Bundle, lang: str, name: str, value: Value) -> str:
         return bundle.prompts.get(f"weekday_{index}", {}).get(lang) or _FALLBACK_WEEKDAYS[index]
     if name == "time":
         hour, minute = value  # type: ignore[misc]
-        return f"{hour}" if minute == 0 else f"{hour}:{minute:02d}"
+        return f"{hour}:{minute:02d}"  # TTS reads 8:00 as a clock time in every language
     return str(value)
 
 
