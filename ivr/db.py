@@ -171,4 +171,4 @@ def upgrade(url: str) -> None:
     """Apply every migration; running it twice changes nothing."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")  # feature branches may add parallel heads

@@ -1,0 +1,155 @@
+"""Fixtures: real Redis, a real database (SQLite or PostgreSQL), the app, a signed Twilio caller."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import redis
+import sqlalchemy as sa
+from rq import Queue
+from rq import SimpleWorker
+
+from ivr import create_app
+from ivr import db
+from ivr.queue import QUEUE_NAMES
+from ivr.redisserver import RedisServer
+from tests.factories import API_TOKEN
+from tests.factories import TOKEN
+from tests.factories import make_settings
+from tests.support.clock import FakeClock
+from tests.support.clock import berlin
+from tests.support.phone import Phone
+
+TEST_REDIS_DB = 9
+"""Database number used on a shared Redis (CI's second pass), flushed between tests."""
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """IVR_TEST_REDIS_URL when set (a shared server), else a private redis-server for the session."""
+    url = os.environ.get("IVR_TEST_REDIS_URL")
+    if url:
+        yield url.rstrip("/") + f"/{TEST_REDIS_DB}" if url.count("/") == 2 else url
+        return
+    server = RedisServer(directory=tmp_path_factory.mktemp("redis")).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """IVR_TEST_DATABASE_URL when set (PostgreSQL), else a SQLite file; migrated once per session."""
+    url = os.environ.get("IVR_TEST_DATABASE_URL")
+    if url:
+        engine = db.make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    db.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def redis_conn(redis_url):
+    conn = redis.Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = db.make_engine(database_url)
+    with engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock():
+    """Tuesday 24 November 2026, 10:00 in Wuppertal: every desk is open."""
+    return FakeClock(berlin("2026-11-24 10:00"))
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, redis_url, engine, redis_conn):
+    return make_settings(tmp_path, database_url, redis_url)
+
+
+@pytest.fixture
+def app(settings, clock):
+    app = create_app(settings, clock=clock, TESTING=True)
+    yield app
+    app.extensions["ivr"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def phone(client):
+    """A caller on the in-process app; `phone()` makes another one."""
+    def post(url, data, headers):
+        response = client.post(url, data=data, headers=headers)
+        return response.status_code, response.data
+
+    def make(**kwargs) -> Phone:
+        return Phone(post=post, base="http://localhost", token=TOKEN, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def work(redis_conn, settings, monkeypatch):
+    """Run queued jobs in this process (a real RQ SimpleWorker on the real Redis), until the queues are empty."""
+    from workers import context
+
+    env = context.build(settings)
+    monkeypatch.setattr(context, "get", lambda: env)
+
+    def run() -> None:
+        queues = [Queue(name, connection=redis_conn) for name in QUEUE_NAMES]
+        SimpleWorker(queues, connection=redis_conn).work(burst=True)
+
+    yield run
+    env.engine.dispose()
+
+
+@pytest.fixture
+def api(client):
+    """Call the JSON API with the bootstrap token."""
+    class Api:
+        headers = {"Authorization": f"Bearer {API_TOKEN}"}
+
+        def get(self, url, **kw):
+            return client.get(url, headers=self.headers, **kw)
+
+        def post(self, url, **kw):
+            return client.post(url, headers=self.headers, **kw)
+
+        def delete(self, url, **kw):
+            return client.delete(url, headers=self.headers, **kw)
+
+        def patch(self, url, **kw):
+            return client.patch(url, headers=self.headers, **kw)
+
+    return Api()
+
+
+@pytest.fixture(autouse=True)
+def _repo_root():
+    os.chdir(Path(__file__).resolve().parent.parent)
