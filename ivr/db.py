@@ -132,6 +132,12 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_at", "at"),
 )
 
+# Tables of later features are added below their area's marker, each with its own migration file.
+# --- reliability and data protection (issue 4) ---
+# --- staff workbench (issue 5) ---
+# --- operators: flow versions (issue 6) ---
+# --- supervisors and operations (issue 7) ---
+
 
 def make_engine(url: str) -> Engine:
     """Create an engine with short timeouts, so a webhook never waits long on the database."""
