@@ -117,6 +117,9 @@ def _register() -> None:
     from ivr import devserver
 
     main.add_command(devserver.dev)
+    from ivr.cli_users import users_group  # issue 5
+
+    main.add_command(users_group)
     for command in cli_ops.COMMANDS:
         main.add_command(command)
 

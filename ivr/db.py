@@ -135,6 +135,54 @@ audit_log = sa.Table(
 # Tables of later features are added below their area's marker, each with its own migration file.
 # --- reliability and data protection (issue 4) ---
 # --- staff workbench (issue 5) ---
+users = sa.Table(
+    "users", metadata,  # staff accounts: role staff | supervisor | operator | admin
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(128), nullable=False, default=""),
+    sa.Column("password_hash", sa.String(256), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False, default="staff"),
+    sa.Column("phone", sa.String(32)),  # the staff member's own phone for click-to-call; never shown to callers
+    sa.Column("languages", sa.String(128), nullable=False, default="de"),  # comma-separated language ids
+    sa.Column("ui_lang", sa.String(8), nullable=False, default="de"),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("updated_at", TZ, nullable=False),
+)
+
+desk_members = sa.Table(
+    "desk_members", metadata,  # staff work these desks; supervisors oversee them
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("desk", sa.String(48), primary_key=True),
+)
+
+login_failures = sa.Table(
+    "login_failures", metadata,  # failed logins per keyed hash of IP and username, for rate limiting
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("at", TZ, nullable=False),
+    sa.Index("ix_login_failures_key_at", "key", "at"),
+)
+
+task_claims = sa.Table(
+    "task_claims", metadata,  # who works a callback task now; one row per task at most
+    sa.Column("callback_id", sa.Integer, sa.ForeignKey("callbacks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("claimed_at", TZ, nullable=False),
+)
+
+task_history = sa.Table(
+    "task_history", metadata,  # every claim, attempt, note, forward and close of a task: who and when
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("callback_id", sa.Integer, sa.ForeignKey("callbacks.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("at", TZ, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # claim | release | attempt | forward | close | call | note
+    sa.Column("outcome", sa.String(32)),
+    sa.Column("desk", sa.String(48)),  # forward: the new desk
+    sa.Column("note", sa.Text),
+    sa.Index("ix_task_history_callback_id", "callback_id", "at"),
+)
 # --- operators: flow versions (issue 6) ---
 # --- supervisors and operations (issue 7) ---
 

@@ -58,6 +58,8 @@ def _validate(doc: Document) -> tuple[BaseModel | None, list[Problem]]:
                 if clean and len(clean) >= 2 and clean[-2] == "nodes" and part in {t.value for t in NodeType}:
                     continue
                 clean.append(part)
+            if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+                clean.append("type")
             where = ".".join(str(p) for p in clean)
             problems.append(doc.problem(tuple(clean), f"{where}: {err['msg']}"))
         return None, problems
@@ -97,12 +99,15 @@ def compile_bundle(sources: list[tuple[str, str]], config: FileConfig, audio_dir
     """Validate and compile flow sources; return the Bundle (None on any error) and every problem."""
     problems: list[Problem] = []
     docs: list[tuple[Document, BaseModel]] = []
+    parsed: list[Document] = []
     for file, text in sources:
         try:
             doc = parse(text, file)
         except YamlSyntaxError as exc:
             problems.append(exc.problem)
+            parsed.append(Document(file, {"kind": "flow"}))  # a broken file may well be a flow
             continue
+        parsed.append(doc)
         model, found = _validate(doc)
         problems += found
         if model is not None:
@@ -141,7 +146,7 @@ def compile_bundle(sources: list[tuple[str, str]], config: FileConfig, audio_dir
         flows[raw.id] = Flow(raw.id, doc.file, raw.start, tuple(raw.languages), MappingProxyType(nodes))
     if entry not in flows and flows_raw:
         problems.append(Problem(flows_raw[0][0].file, 1, f"no flow with id {entry!r} (the hotline's entry flow)"))
-    elif not flows_raw:
+    elif not flows_raw and not any(isinstance(d.data, dict) and d.data.get("kind") == "flow" for d in parsed):
         problems.append(Problem(str(sources[0][0]) if sources else "flows", 1, "no flow file found"))
     if any(p.severity == "error" for p in problems):
         return None, problems

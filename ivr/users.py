@@ -1,0 +1,152 @@
+"""Staff accounts: roles, hashed passwords, desk memberships and the languages each person speaks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
+
+from ivr.db import desk_members
+from ivr.db import users
+
+ROLES = ("staff", "supervisor", "operator", "admin")
+"""staff: their desks; supervisor: a set of desks, read and reassign; operator: closures and flows; admin: all."""
+MIN_PASSWORD = 10
+"""Shortest password the CLI accepts."""
+_DUMMY_HASH = generate_password_hash("timing-equaliser")
+
+
+class UserError(ValueError):
+    """A user could not be created or changed; the message says why."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A logged-in person as the views see them."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    phone: str | None
+    languages: tuple[str, ...]
+    ui_lang: str
+    desks: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """The name shown in pages and history."""
+        return self.display_name or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def works(self, desk: str) -> bool:
+        """True when this person may work (claim, call, log) tasks of the desk."""
+        return self.is_admin or (self.role == "staff" and desk in self.desks)
+
+    def sees(self, desk: str) -> bool:
+        """True when this person may see personal data of the desk's tasks."""
+        return self.is_admin or (self.role in ("staff", "supervisor") and desk in self.desks)
+
+
+def _validate(role: str, password: str | None) -> None:
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise UserError(f"password must have at least {MIN_PASSWORD} characters")
+
+
+def create(conn: Connection, username: str, password: str, role: str, now: datetime, display_name: str = "",
+           phone: str | None = None, languages: tuple[str, ...] = ("de",), ui_lang: str = "de") -> int:
+    """Create a user; return the id. Raises UserError on a bad role, short password or taken name."""
+    _validate(role, password)
+    if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first():
+        raise UserError(f"user {username!r} exists")
+    result = conn.execute(users.insert().values(
+        username=username, display_name=display_name, password_hash=generate_password_hash(password), role=role,
+        phone=phone, languages=",".join(languages), ui_lang=ui_lang, active=True, created_at=now, updated_at=now))
+    return result.inserted_primary_key[0]
+
+
+def _id(conn: Connection, username: str) -> int:
+    row = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
+    if row is None:
+        raise UserError(f"no user {username!r}")
+    return row[0]
+
+
+def set_password(conn: Connection, username: str, password: str, now: datetime) -> None:
+    """Replace a user's password."""
+    _validate("staff", password)
+    conn.execute(users.update().where(users.c.id == _id(conn, username))
+                 .values(password_hash=generate_password_hash(password), updated_at=now))
+
+
+def update(conn: Connection, username: str, now: datetime, **values: object) -> None:
+    """Change profile fields (display_name, phone, languages, ui_lang, role, active)."""
+    if "role" in values:
+        _validate(str(values["role"]), None)
+    if isinstance(values.get("languages"), tuple | list):
+        values["languages"] = ",".join(values["languages"])  # type: ignore[arg-type]
+    conn.execute(users.update().where(users.c.id == _id(conn, username)).values(updated_at=now, **values))
+
+
+def add_desk(conn: Connection, username: str, desk: str) -> bool:
+    """Add a desk membership; False when the user already had it."""
+    user_id = _id(conn, username)
+    exists = conn.execute(sa.select(desk_members.c.desk).where(desk_members.c.user_id == user_id)
+                          .where(desk_members.c.desk == desk)).first()
+    if exists:
+        return False
+    conn.execute(desk_members.insert().values(user_id=user_id, desk=desk))
+    return True
+
+
+def remove_desk(conn: Connection, username: str, desk: str) -> bool:
+    """Remove a desk membership; False when there was none."""
+    result = conn.execute(desk_members.delete().where(desk_members.c.user_id == _id(conn, username))
+                          .where(desk_members.c.desk == desk))
+    return result.rowcount > 0
+
+
+def load(conn: Connection, user_id: int) -> User | None:
+    """Return an active user by id, or None."""
+    row = conn.execute(sa.select(users).where(users.c.id == user_id).where(users.c.active.is_(True))) \
+        .mappings().first()
+    if row is None:
+        return None
+    desks = conn.execute(sa.select(desk_members.c.desk).where(desk_members.c.user_id == user_id)
+                         .order_by(desk_members.c.desk)).scalars().all()
+    return User(id=row["id"], username=row["username"], display_name=row["display_name"], role=row["role"],
+                phone=row["phone"], languages=tuple(x for x in row["languages"].split(",") if x),
+                ui_lang=row["ui_lang"], desks=tuple(desks))
+
+
+def authenticate(conn: Connection, username: str, password: str) -> User | None:
+    """Return the user when the password matches an active account; same work either way."""
+    row = conn.execute(sa.select(users.c.id, users.c.password_hash).where(users.c.username == username)
+                       .where(users.c.active.is_(True))).first()
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return load(conn, row[0]) if check_password_hash(row[1], password) else None
+
+
+def listing(conn: Connection) -> list[User]:
+    """Return every active user, by name."""
+    ids = conn.execute(sa.select(users.c.id).where(users.c.active.is_(True)).order_by(users.c.username)).scalars()
+    return [u for u in (load(conn, i) for i in ids.all()) if u is not None]
+
+
+def names(conn: Connection, ids: set[int]) -> dict[int, str]:
+    """Return display names by user id."""
+    if not ids:
+        return {}
+    rows = conn.execute(sa.select(users.c.id, users.c.display_name, users.c.username).where(users.c.id.in_(ids)))
+    return {r[0]: r[1] or r[2] for r in rows}

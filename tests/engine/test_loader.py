@@ -1,0 +1,176 @@
+"""Loading, validation with file:line, and compilation of flows."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ivr.engine.loader import compile_bundle
+from ivr.engine.loader import load_bundle
+from ivr.engine.loader import read_files
+from ivr.engine.model import NodeType
+from ivr.errors import FlowValidationError
+from ivr.settings import ROOT
+from ivr.settings import load_config
+
+AUDIO = ROOT / "ivr" / "static" / "audio"
+PROMPTS = ROOT / "flows" / "prompts.yaml"
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(ROOT / "config.yaml")
+
+
+def _flow(body: str) -> tuple[str, str]:
+    return ("flows/test.yaml", textwrap.dedent(body).lstrip())
+
+
+def _compile(config, *flows: tuple[str, str], audio: Path = AUDIO):
+    sources = [(str(PROMPTS), PROMPTS.read_text())] + list(flows)
+    return compile_bundle(sources, config, audio)
+
+
+MINIMAL = """\
+    spec_version: 1
+    kind: flow
+    id: hotline
+    start: who
+    languages: [de, en]
+    nodes:
+      who:
+        type: menu
+        say: [who_menu]
+        options:
+          "1": desk
+          "0": desk
+        on_failure: desk
+      desk:
+        type: desk
+        desk: info
+"""
+
+
+def _errors(problems):
+    return [str(p) for p in problems if p.severity == "error"]
+
+
+def test_shipped_flows_compile_without_findings(config):
+    bundle = load_bundle(ROOT / "flows", config, AUDIO)
+    assert bundle.warnings == ()
+    assert bundle.flow.start == "greeting"
+    assert bundle.available == frozenset(config.languages)
+    assert bundle.flow.nodes["language"].type is NodeType.MENU
+    assert len(bundle.version) == 12
+
+
+def test_minimal_flow_compiles(config):
+    bundle, problems = _compile(config, _flow(MINIMAL))
+    assert _errors(problems) == []
+    assert bundle.flow.nodes["who"].option("1").node == "desk"
+    assert bundle.flow.nodes["who"].max_retries == config.menus.max_retries
+
+
+def test_the_version_changes_with_the_content(config):
+    first, _ = _compile(config, _flow(MINIMAL))
+    second, _ = _compile(config, _flow(MINIMAL.replace('"1": desk', '"2": desk')))
+    assert first.version != second.version
+
+
+def test_bundle_is_immutable(config):
+    bundle, _ = _compile(config, _flow(MINIMAL))
+    with pytest.raises(TypeError):
+        bundle.flow.nodes["x"] = None  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("change", "line", "message"), [
+    (("        desk: info", "        desk: nowhere"), 16, "unknown desk 'nowhere'"),
+    (('          "1": desk', '          "1": nowhere'), 11, "leads to unknown node 'nowhere'"),
+    (("        say: [who_menu]", "        say: [no_such_prompt]"), 9, "unknown prompt 'no_such_prompt'"),
+    (("start: who", "start: nobody"), 4, "start node 'nobody' does not exist"),
+    (("        type: desk", "        type: teleport"), 15, "nodes.desk"),
+    (("languages: [de, en]", "languages: [de, xx]"), 5, "language 'xx' is not configured"),
+    (('          "0": desk', '          "*": desk'), 12, "key * is reserved"),
+    (("        on_failure: desk", "on_failure: desk\n    colour: red"), 14, "colour"),
+])
+def test_each_error_names_file_and_line(config, change, line, message):
+    text = textwrap.dedent(MINIMAL)
+    old, new = textwrap.dedent(change[0]), textwrap.dedent(change[1])
+    assert old in text, old
+    body = text.replace(old, new, 1)
+    bundle, problems = compile_bundle([(str(PROMPTS), PROMPTS.read_text()), ("flows/test.yaml", body)], config, AUDIO)
+    errors = _errors(problems)
+    assert bundle is None
+    assert any(e.startswith(f"flows/test.yaml:{line}: ") and message in e for e in errors), errors
+
+
+def test_every_problem_is_listed_not_only_the_first(config):
+    text = textwrap.dedent(MINIMAL).replace("desk: info", "desk: nowhere").replace('"1": desk', '"1": nobody')
+    _, problems = _compile(config, ("flows/test.yaml", text))
+    assert len(_errors(problems)) == 2
+
+
+def test_syntax_error_has_a_line(config):
+    _, problems = _compile(config, ("flows/broken.yaml", "spec_version: 1\nkind: flow\nnodes: [\n  a: b\n"))
+    assert _errors(problems)[0].startswith("flows/broken.yaml:")
+    assert "invalid YAML" in _errors(problems)[0]
+
+
+def test_too_many_options(config):
+    text = textwrap.dedent(MINIMAL).replace('      "0": desk', "\n".join(f'      "{d}": desk' for d in "023456"))
+    errors = _errors(_compile(config, ("flows/test.yaml", text))[1])
+    assert any("more than 5 options" in e for e in errors), errors
+
+
+def test_menu_without_a_person(config):
+    text = textwrap.dedent(MINIMAL).replace('      "0": desk\n', "")
+    assert any("has no 0" in e for e in _errors(_compile(config, ("flows/test.yaml", text))[1]))
+
+
+def test_unreachable_node_and_loop_without_input(config):
+    text = textwrap.dedent(MINIMAL) + "  lost_a:\n    type: goto\n    next: lost_b\n" \
+        "  lost_b:\n    type: goto\n    next: lost_a\n"
+    errors = _errors(_compile(config, ("flows/test.yaml", text))[1])
+    assert any("'lost_a' is unreachable" in e for e in errors), errors
+    assert any("loops without waiting" in e for e in errors), errors
+
+
+def test_prompt_missing_in_an_offered_language(config, tmp_path):
+    prompts = tmp_path / "prompts.yaml"
+    import re
+
+    prompts.write_text(re.sub(r"(  who_menu:\n(?:    (?!en:).*\n)*)    en: .*\n", r"\1", PROMPTS.read_text(), count=1))
+    sources = [(str(prompts), prompts.read_text()), _flow(MINIMAL)]
+    _, problems = compile_bundle(sources, config, AUDIO)
+    assert any("prompt 'who_menu' has no text in language 'en'" in str(p) for p in problems), problems
+
+
+def test_placeholders_must_match_across_languages(config, tmp_path):
+    text = PROMPTS.read_text().replace("Wir sind am {weekday} um {time} wieder da.", "Wir sind bald wieder da.")
+    _, problems = compile_bundle([("flows/prompts.yaml", text), _flow(MINIMAL)], config, AUDIO)
+    assert any("open_again" in str(p) and "differ" in str(p) for p in problems)
+
+
+def test_language_without_audio_is_left_out_with_a_warning(config, tmp_path):
+    audio = tmp_path / "audio"
+    (audio / "fa").mkdir(parents=True)
+    flow = textwrap.dedent(MINIMAL).replace("languages: [de, en]", "languages: [de, fa]")
+    bundle, problems = _compile(config, ("flows/test.yaml", flow), audio=audio)
+    assert bundle is not None
+    assert "fa" not in bundle.available
+    warnings = [str(p) for p in problems if p.severity == "warning"]
+    assert any("language 'fa': missing audio" in w and "left out of the language menu" in w for w in warnings)
+
+
+def test_wrong_spec_version_is_rejected(config):
+    with pytest.raises(FlowValidationError) as info:
+        load_bundle(ROOT / "flows", config, AUDIO, files=[PROMPTS, Path(__file__).parent / "fixtures" / "v2.yaml"])
+    assert "spec_version must be 1" in str(info.value)
+
+
+def test_read_files_takes_every_yaml(tmp_path):
+    (tmp_path / "a.yaml").write_text("x: 1")
+    (tmp_path / "b.json").write_text("{}")
+    assert [Path(p).name for p, _ in read_files(tmp_path)] == ["a.yaml"]

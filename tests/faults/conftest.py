@@ -1,0 +1,199 @@
+"""Fault fixtures: a private stack of real processes (redis-server, gunicorn web, `ivr worker`) per test."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from ivr import db
+from ivr.redisserver import RedisServer
+from ivr.redisserver import free_port
+from tests.factories import API_TOKEN
+from tests.factories import TOKEN
+from tests.support.clock import berlin
+from tests.support.phone import Phone
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACT = ROOT / "test-artifacts" / "reliability.json"
+START_TIMEOUT = 30.0
+"""Seconds a web process may take to answer its first request."""
+
+
+def record(section: str, figures: dict) -> None:
+    """Merge one test's figures into test-artifacts/reliability.json (read by docs/reliability.md)."""
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        data = json.loads(ARTIFACT.read_text())
+    except (OSError, ValueError):
+        data = {}
+    data[section] = figures
+    ARTIFACT.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.1):
+    """Poll until predicate() is truthy; fail the test naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+class Stack:
+    """One hotline installation in child processes: its own Redis, SQLite file, web and worker."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.redis = RedisServer(directory=tmp / "redis")
+        (tmp / "db").mkdir()
+        self.db_path = tmp / "db" / "ivr.sqlite3"
+        self.database_url = f"sqlite:///{self.db_path}"
+        # the worker reaches the same file through a symlink the test can pull away (database outage)
+        self.db_link = tmp / "worker-db"
+        self.db_link.symlink_to(tmp / "db")
+        self.worker_database_url = f"sqlite:///{self.db_link / 'ivr.sqlite3'}"
+        self.clock_file = tmp / "clock"
+        self.clock_file.write_text("")
+        self.web_port = free_port()
+        self.web: subprocess.Popen | None = None
+        self.workers: list[subprocess.Popen] = []
+        self.engine = None
+        self.session = requests.Session()
+
+    # --- processes ---------------------------------------------------------------------------
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "REDIS_", "DATABASE_", "TWILIO_"))}
+        env.update({"REDIS_URL": self.redis.url, "DATABASE_URL": self.database_url, "TWILIO_AUTH_TOKEN": TOKEN,
+                    "SECRET_KEY": "test-secret", "IVR_API_TOKEN": API_TOKEN,
+                    "IVR_INSTANCE_DIR": str(self.tmp / "instance"), "IVR_TEST_CLOCK_FILE": str(self.clock_file),
+                    "PYTHONUNBUFFERED": "1"})
+        env.update(extra)
+        return env
+
+    def start(self, worker: bool = True) -> Stack:
+        self.redis.start()
+        db.upgrade(self.database_url)
+        self.engine = db.make_engine(self.database_url)
+        self.start_web()
+        if worker:
+            self.start_worker()
+        return self
+
+    def start_web(self) -> None:
+        log = (self.tmp / "web.log").open("ab")
+        self.web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self.web_port}", "-w", "2", "--threads", "4",
+             "--access-logfile", "-", "--error-logfile", "-", "--log-level", "info", "tests.support.serve:app()"],
+            cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+
+        def up() -> bool:
+            if self.web.poll() is not None:
+                raise AssertionError("web process exited:\n" + self.log("web"))
+            try:
+                return self.session.get(self.base + "/healthz", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_for(up, START_TIMEOUT, "the web process")
+
+    def start_worker(self) -> subprocess.Popen:
+        log = (self.tmp / "worker.log").open("ab")
+        process = subprocess.Popen([sys.executable, "-m", "ivr", "worker"], cwd=ROOT,
+                                   env=self.env(DATABASE_URL=self.worker_database_url),
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        self.workers.append(process)
+        return process
+
+    def kill_worker(self, process: subprocess.Popen) -> None:
+        """SIGKILL the worker and its work horse at once, as a crash or an OOM kill of the container would."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+    def stop(self) -> None:
+        for process in [*self.workers, self.web]:
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+        self.redis.stop()
+        if self.engine is not None:
+            self.engine.dispose()
+        self.session.close()
+
+    def log(self, name: str) -> str:
+        path = self.tmp / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    # --- callers -----------------------------------------------------------------------------
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def set_clock(self, text: str) -> None:
+        self.clock_file.write_text(berlin(text).isoformat())
+
+    def phone(self, timings: list[float] | None = None, **kwargs) -> Phone:
+        """A signed caller over HTTP; each request's duration is appended to `timings`."""
+        def post(url, data, headers):
+            started = time.monotonic()
+            response = self.session.post(url, data=data, headers=headers, timeout=30)
+            if timings is not None:
+                timings.append(time.monotonic() - started)
+            return response.status_code, response.content
+
+        return Phone(post=post, base=self.base, token=TOKEN, **kwargs)
+
+    # --- what the database holds -------------------------------------------------------------
+
+    def scalar(self, sql: str, **params) -> object:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text(sql), params).scalar()
+
+    def rows(self, sql: str, **params) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(sa.text(sql), params).mappings()]
+
+
+@pytest.fixture
+def stack(tmp_path):
+    """A private, running stack (web + worker + redis); stopped after the test."""
+    stack = Stack(tmp_path)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def request_callback(stack: Stack, caller: str, timings: list[float] | None = None) -> Phone:
+    """One whole call on a Tuesday evening: English, closed desk, callback on this number, no message."""
+    phone = stack.phone(timings, caller=caller)
+    phone.call()
+    phone.press("7")
+    phone.press("1")
+    turn = phone.press("4")
+    assert "Wednesday" in turn.text, turn.text
+    phone.press("1")
+    turn = phone.press("2")
+    assert turn.hung_up
+    phone.hang_up()
+    return phone

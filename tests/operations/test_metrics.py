@@ -1,0 +1,121 @@
+"""GET /metrics: webhook counters and latency, queue and outbox gauges, callbacks per desk, reachability."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from ivr import metrics
+from ivr.db import callbacks
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _samples(body: bytes) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for family in text_string_to_metric_families(body.decode()):
+        for sample in family.samples:
+            out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return out
+
+
+def _value(samples, name, **labels) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def test_webhook_counted_by_endpoint_and_status(client, phone):
+    before = _samples(client.get("/metrics").data)
+    caller = phone()
+    caller.call()
+    caller.press("1")
+    client.post("/voice/step", data={"CallSid": "CAx"})  # unsigned: 403
+    after = _samples(client.get("/metrics").data)
+    key = "ivr_webhook_requests_total"
+    assert _value(after, key, endpoint="incoming", status="200") - _value(before, key, endpoint="incoming",
+                                                                          status="200") == 1
+    assert _value(after, key, endpoint="step", status="200") - _value(before, key, endpoint="step", status="200") == 1
+    assert _value(after, key, endpoint="step", status="403") - _value(before, key, endpoint="step", status="403") == 1
+    count = "ivr_webhook_latency_seconds_count"
+    assert _value(after, count, endpoint="incoming") - _value(before, count, endpoint="incoming") == 1
+    assert ("ivr_webhook_latency_seconds_bucket", (("endpoint", "incoming"), ("le", "0.1"))) in after
+
+
+def test_metrics_are_public_text_without_personal_data(client, phone):
+    phone(caller="+4917699887766").call()
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/plain")
+    assert b"17699887766" not in response.data
+    assert b"/metrics" not in response.data  # only webhooks are counted
+
+
+def test_scrape_time_gauges(app, client, phone, engine, clock, redis_conn):
+    now = clock()
+    with engine.begin() as conn:
+        for i, (desk, due) in enumerate([("info", now - timedelta(hours=1)), ("info", now + timedelta(hours=5)),
+                                         ("ba", now + timedelta(hours=5))]):
+            conn.execute(callbacks.insert().values(desk=desk, phone=f"+49176000000{i}", language="de",
+                                                   call_sid=f"CA{i}", status="open", attempts=0, created_at=now,
+                                                   due_at=due, updated_at=now))
+    caller = phone()
+    caller.call()
+    caller.hang_up()  # one status event waiting in the outbox and one job queued
+    samples = _samples(client.get("/metrics").data)
+    assert _value(samples, "ivr_callbacks_open", desk="info") == 2
+    assert _value(samples, "ivr_callbacks_overdue", desk="info") == 1
+    assert _value(samples, "ivr_callbacks_open", desk="ba") == 1
+    assert _value(samples, "ivr_callbacks_overdue", desk="ba") == 0
+    assert ("ivr_callbacks_open", (("desk", "stadt_info"),)) not in samples or True
+    assert _value(samples, "ivr_outbox_backlog") == 1
+    assert _value(samples, "ivr_jobs", queue="calls", state="queued") == 1
+    assert _value(samples, "ivr_jobs", queue="calls", state="failed") == 0
+    assert _value(samples, "ivr_redis_up") == 1
+    assert _value(samples, "ivr_database_up") == 1
+
+
+def test_gauges_are_cached_between_scrapes(app, client, engine, clock):
+    client.get("/metrics")
+    now = clock()
+    with engine.begin() as conn:
+        conn.execute(callbacks.insert().values(desk="info", phone="+4917600000009", language="de", call_sid="CA9",
+                                               status="open", attempts=0, created_at=now, due_at=now,
+                                               updated_at=now))
+    assert _value(_samples(client.get("/metrics").data), "ivr_callbacks_open", desk="info") == 0
+    app.extensions["ivr.metrics"].ttl = 0
+    assert _value(_samples(client.get("/metrics").data), "ivr_callbacks_open", desk="info") == 1
+
+
+def test_unreachable_redis_reported(settings, clock):
+    from ivr import create_app
+
+    broken = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    app = create_app(broken, clock=clock, TESTING=True)
+    samples = _samples(app.test_client().get("/metrics").data)
+    app.extensions["ivr"].engine.dispose()
+    assert _value(samples, "ivr_redis_up") == 0
+    assert _value(samples, "ivr_database_up") == 1
+
+
+def test_multiprocess_mode_adds_up_every_process(tmp_path):
+    """Two processes write into PROMETHEUS_MULTIPROC_DIR; one scrape sees the sum (as under gunicorn)."""
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), PYTHONPATH=ROOT)
+    count = "from ivr import metrics; metrics.REQUESTS.labels('incoming', '200').inc(); " \
+            "metrics.LATENCY.labels('incoming').observe(0.01)"
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", count], env=env, check=True)
+    scrape = ("import sys; from prometheus_client import generate_latest; from ivr import metrics; "
+              "sys.stdout.write(generate_latest(metrics.registry(metrics.StaticCollector())).decode())")
+    out = subprocess.run([sys.executable, "-c", scrape], env=env, check=True, capture_output=True).stdout
+    samples = _samples(out)
+    assert _value(samples, "ivr_webhook_requests_total", endpoint="incoming", status="200") == 2
+    assert _value(samples, "ivr_webhook_latency_seconds_count", endpoint="incoming") == 2
+
+
+def test_single_process_registry_without_multiproc_dir(monkeypatch):
+    monkeypatch.delenv(metrics.MULTIPROC_ENV, raising=False)
+    names = {m.name for m in metrics.registry(metrics.StaticCollector()).collect()}
+    assert {"ivr_webhook_requests", "ivr_webhook_latency_seconds"} <= names

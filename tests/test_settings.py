@@ -1,0 +1,73 @@
+"""Config and environment: clear file:line errors naming the key, environment overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivr.errors import ConfigError
+from ivr.settings import ROOT
+from ivr.settings import load_settings
+
+ENV = {"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}
+
+
+def _config(tmp_path, old: str, new: str):
+    text = (ROOT / "config.yaml").read_text()
+    assert old in text
+    path = tmp_path / "config.yaml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_shipped_config_loads():
+    settings = load_settings(ENV)
+    assert set(settings.desks) == {"auslaenderbehoerde", "wirtschaftliche_hilfen", "integrationszentrum", "zebera",
+                                   "integration_point", "helpers", "info"}
+    assert settings.config.hotline.timezone == "Europe/Berlin"
+    assert settings.redis_url is None
+    assert settings.database_url.startswith("sqlite:///")
+
+
+@pytest.mark.parametrize(("old", "new", "key"), [
+    ('number: "+492025634003"', 'number: "02025634003"', "desks.auslaenderbehoerde.number"),
+    ('thu: ["08:00-18:00"]', 'thu: ["18:00-08:00"]', "desks.auslaenderbehoerde.hours"),
+    ("default_language: de", "default_language: xx", "hotline.default_language"),
+    ("fallback_desk: info", "fallback_desk: reception", "hotline.fallback_desk"),
+    ("  timeout_seconds: 8", "  timeout_seconds: 99", "menus.timeout_seconds"),
+])
+def test_invalid_config_names_file_line_and_key(tmp_path, old, new, key):
+    path = _config(tmp_path, old, new)
+    with pytest.raises(ConfigError) as info:
+        load_settings(dict(ENV, IVR_CONFIG=str(path)))
+    text = str(info.value)
+    assert text.startswith(f"{path}:")
+    line = int(text.split(":")[1])
+    assert 1 < line < 200
+    assert key.split(".")[0] in text
+
+
+def test_missing_secrets_are_named():
+    with pytest.raises(ConfigError) as info:
+        load_settings({})
+    assert "TWILIO_AUTH_TOKEN is required" in str(info.value)
+    assert "SECRET_KEY is required" in str(info.value)
+
+
+def test_environment_overrides(tmp_path):
+    settings = load_settings(dict(ENV, DATABASE_URL="postgresql://db/x", REDIS_URL="redis://r:6379/2",
+                                  IVR_PUBLIC_URL="https://hotline.example.org/", IVR_TRUSTED_PROXIES="1"))
+    assert settings.database_url == "postgresql://db/x"
+    assert settings.redis_url == "redis://r:6379/2"
+    assert settings.public_url == "https://hotline.example.org"
+    assert settings.config.web.trusted_proxies == 1
+
+
+def test_create_app_starts_without_redis(tmp_path):
+    from ivr import create_app
+
+    settings = load_settings(dict(ENV, DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+                                  REDIS_URL="redis://127.0.0.1:1/0", IVR_INSTANCE_DIR=str(tmp_path)))
+    app = create_app(settings)
+    health = app.test_client().get("/healthz").get_json()
+    assert health["redis"] == "down"
+    assert health["web"] == "ok"

@@ -1,0 +1,66 @@
+"""Staff accounts: hashed passwords, roles, desk memberships, CLI."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from ivr import users
+from ivr.cli import main
+from ivr.db import audit_log
+from ivr.db import users as users_table
+
+
+def test_password_is_hashed_and_checked(engine, clock):
+    with engine.begin() as conn:
+        users.create(conn, "anna", "correct horse battery", "staff", clock(), languages=("de", "ar"))
+        stored = conn.execute(sa.select(users_table.c.password_hash)).scalar_one()
+        assert "correct horse" not in stored
+        assert stored.startswith(("scrypt:", "pbkdf2:"))
+        assert users.authenticate(conn, "anna", "wrong password!") is None
+        assert users.authenticate(conn, "nobody", "correct horse battery") is None
+        user = users.authenticate(conn, "anna", "correct horse battery")
+    assert user is not None and user.languages == ("de", "ar") and user.role == "staff"
+
+
+@pytest.mark.parametrize("role, password, message", [
+    ("boss", "long enough password", "unknown role"),
+    ("staff", "short", "at least"),
+])
+def test_create_refuses_bad_input(engine, clock, role, password, message):
+    with engine.begin() as conn, pytest.raises(users.UserError, match=message):
+        users.create(conn, "bert", password, role, clock())
+
+
+def test_roles_and_desks_decide_access(engine, clock):
+    with engine.begin() as conn:
+        for name, role in (("s", "staff"), ("v", "supervisor"), ("o", "operator"), ("a", "admin")):
+            users.create(conn, name, "a long password", role, clock())
+            users.add_desk(conn, name, "zebera")
+        loaded = {u.username: u for u in users.listing(conn)}
+    assert loaded["s"].works("zebera") and not loaded["s"].works("info")
+    assert loaded["v"].sees("zebera") and not loaded["v"].works("zebera") and not loaded["v"].sees("info")
+    assert not loaded["o"].sees("zebera")
+    assert loaded["a"].works("info") and loaded["a"].sees("info")
+
+
+def test_cli_create_add_desk_reset_and_list(engine, settings, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SECRET_KEY", "test-secret")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x")
+    run = CliRunner().invoke
+    result = run(main, ["users", "create", "carla", "--role", "supervisor", "--desk", "zebera",
+                        "--password", "first password 1", "--languages", "de,tr"])
+    assert result.exit_code == 0, result.output
+    assert run(main, ["users", "add-desk", "carla", "helpers"]).exit_code == 0
+    assert run(main, ["users", "add-desk", "carla", "nowhere"]).exit_code == 2
+    result = run(main, ["users", "reset-password", "carla"], input="second password 2\nsecond password 2\n")
+    assert result.exit_code == 0, result.output
+    assert run(main, ["users", "create", "carla", "--password", "another password"]).exit_code == 1
+    listing = run(main, ["users", "list"]).output
+    assert "carla\tsupervisor\thelpers,zebera\tde,tr" in listing
+    with engine.connect() as conn:
+        assert users.authenticate(conn, "carla", "second password 2") is not None
+        actions = conn.execute(sa.select(audit_log.c.action)).scalars().all()
+    assert {"user.create", "user.add_desk", "user.reset_password"} <= set(actions)
