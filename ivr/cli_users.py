@@ -43,11 +43,13 @@ def users_create(username: str, role: str, display_name: str, desks: tuple[str, 
     now = svc.clock()
     try:
         with svc.engine.begin() as conn:
-            user_id = users.create(conn, username, password, role, now, display_name=display_name, phone=phone,
-                                   languages=tuple(x.strip() for x in languages.split(",") if x.strip()))
+            langs = tuple(x.strip() for x in languages.split(",") if x.strip())
+            user_id = users.create(conn, username, password, role, now, display_name=display_name,
+                                   phone=phone, languages=langs)
             for desk in desks:
                 users.add_desk(conn, username, desk)
-            audit.write(conn, "cli", "user.create", f"user:{user_id}", now, f"role={role} desks={','.join(desks)}")
+            audit.write(conn, "cli", "user.create", f"user:{user_id}", now,
+                        f"role={role} desks={','.join(desks)}")
     except users.UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"created {username} ({role})")
@@ -98,10 +100,12 @@ def _membership(username: str, desk: str, add: bool) -> None:
     try:
         with svc.engine.begin() as conn:
             changed = users.add_desk(conn, username, desk) if add else users.remove_desk(conn, username, desk)
-            audit.write(conn, "cli", "user.add_desk" if add else "user.remove_desk", f"user:{username}", now, desk)
+            action = "user.add_desk" if add else "user.remove_desk"
+            audit.write(conn, "cli", action, f"user:{username}", now, desk)
     except users.UserError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{username} {'added to' if add else 'removed from'} {desk}" + ("" if changed else " (no change)"))
+    verb = "added to" if add else "removed from"
+    click.echo(f"{username} {verb} {desk}" + ("" if changed else " (no change)"))
 
 
 @users_group.command("set")
@@ -140,8 +144,9 @@ def users_list() -> None:
     svc = _services()
     with svc.engine.connect() as conn:
         for user in users.listing(conn):
-            click.echo(f"{user.username}\t{user.role}\t{','.join(user.desks) or '-'}\t{','.join(user.languages)}"
-                       f"\t{'phone' if user.phone else 'no phone'}")
+            fields = [user.username, user.role, ",".join(user.desks) or "-", ",".join(user.languages),
+                      "phone" if user.phone else "no phone"]
+            click.echo("\t".join(fields))
 
 
 COMMANDS = [users_group]

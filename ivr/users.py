@@ -14,7 +14,7 @@ from ivr.db import desk_members
 from ivr.db import users
 
 ROLES = ("staff", "supervisor", "operator", "admin")
-"""staff: their desks; supervisor: a set of desks, read and reassign; operator: closures and flows; admin: all."""
+"""staff: own desks; supervisor: a set of desks, read and reassign; operator: closures, flows; admin: all."""
 MIN_PASSWORD = 10
 """Shortest password the CLI accepts."""
 _DUMMY_HASH = generate_password_hash("timing-equaliser")
@@ -69,8 +69,9 @@ def create(conn: Connection, username: str, password: str, role: str, now: datet
     if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first():
         raise UserError(f"user {username!r} exists")
     result = conn.execute(users.insert().values(
-        username=username, display_name=display_name, password_hash=generate_password_hash(password), role=role,
-        phone=phone, languages=",".join(languages), ui_lang=ui_lang, active=True, created_at=now, updated_at=now))
+        username=username, display_name=display_name, password_hash=generate_password_hash(password),
+        role=role, phone=phone, languages=",".join(languages), ui_lang=ui_lang, active=True,
+        created_at=now, updated_at=now))
     return result.inserted_primary_key[0]
 
 
@@ -140,7 +141,8 @@ def authenticate(conn: Connection, username: str, password: str) -> User | None:
 
 def listing(conn: Connection) -> list[User]:
     """Return every active user, by name."""
-    ids = conn.execute(sa.select(users.c.id).where(users.c.active.is_(True)).order_by(users.c.username)).scalars()
+    query = sa.select(users.c.id).where(users.c.active.is_(True)).order_by(users.c.username)
+    ids = conn.execute(query).scalars()
     return [u for u in (load(conn, i) for i in ids.all()) if u is not None]
 
 
@@ -148,5 +150,6 @@ def names(conn: Connection, ids: set[int]) -> dict[int, str]:
     """Return display names by user id."""
     if not ids:
         return {}
-    rows = conn.execute(sa.select(users.c.id, users.c.display_name, users.c.username).where(users.c.id.in_(ids)))
+    query = sa.select(users.c.id, users.c.display_name, users.c.username).where(users.c.id.in_(ids))
+    rows = conn.execute(query)
     return {r[0]: r[1] or r[2] for r in rows}
