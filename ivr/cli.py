@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import threading
 
 import click
@@ -73,46 +72,8 @@ def worker(burst: bool) -> None:
         stop.set()
 
 
-@main.group()
-def flows() -> None:
-    """Check and inspect menu flows."""
-
-
-@flows.command("check")
-@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
-@click.option("--strict", is_flag=True, help="Treat warnings (placeholder audio, drafts) as errors.")
-def flows_check(files: tuple[str, ...], strict: bool) -> None:
-    """Validate flows and config; print every problem as file:line: message."""
-    from pathlib import Path
-
-    from ivr.engine.loader import compile_bundle
-    from ivr.engine.loader import read_files
-    from ivr.settings import ROOT
-    from ivr.settings import load_config
-
-    config_path = os.environ.get("IVR_CONFIG") or str(ROOT / "config.yaml")
-    try:
-        config = load_config(config_path)
-    except ProblemsError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem))
-        sys.exit(1)
-    flows_dir = os.environ.get("IVR_FLOWS_DIR") or str(ROOT / "flows")
-    sources = read_files(flows_dir, list(files) or None)
-    if files:  # a single file is checked together with the rest of the set it belongs to
-        named = {Path(f).resolve() for f in files}
-        sources += [s for s in read_files(flows_dir) if Path(s[0]).resolve() not in named]
-    bundle, problems = compile_bundle(sources, config, ROOT / "ivr" / "static" / "audio")
-    errors = [p for p in problems if p.severity == "error" or strict]
-    for problem in problems:
-        click.echo(str(problem))
-    if errors:
-        click.echo(f"{len(errors)} error(s)", err=True)
-        sys.exit(1)
-    click.echo(f"ok: flows version {bundle.version if bundle else '-'}, {len(problems)} warning(s)")
-
-
 def _register() -> None:
+    from ivr import cli_flows
     from ivr import cli_ops
     from ivr import devserver
 
@@ -120,7 +81,7 @@ def _register() -> None:
     from ivr.cli_users import users_group  # issue 5
 
     main.add_command(users_group)
-    for command in cli_ops.COMMANDS:
+    for command in cli_ops.COMMANDS + cli_flows.COMMANDS:
         main.add_command(command)
 
 

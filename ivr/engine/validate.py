@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from ivr.engine import prompts as prompt_text
 from ivr.engine import schema
 from ivr.engine.model import LanguageInfo
+from ivr.engine.paths import check_paths
 from ivr.settings import FileConfig
 from ivr.yamldoc import Document
 from ivr.yamldoc import Problem
@@ -25,6 +26,8 @@ RESERVED_KEYS = {"*"}  # * always repeats the menu
 FREE_KEYS = {"0", "*", "9"}  # not counted against the option limit
 MAX_OPTIONS = 5
 WAITING = {"menu", "desk", "callback", "hangup"}  # nodes that wait for the caller or end the call
+MISSING_AUDIO = "missing audio"
+"""Marks the runtime warning that `ivr flows check` reports as an error."""
 
 
 def check_prompts(prompts: Mapping[str, Mapping[str, str]], where: Mapping[str, tuple[Document, str]],
@@ -124,7 +127,7 @@ def check_flow(doc: Document, raw: schema.FlowFile, config: FileConfig, prompts:
         for need in [lang] if lang else offered:
             if need not in prompts[name]:
                 problems.append(doc.problem(path, f"prompt {name!r} has no text in language {need!r}"))
-    problems += _check_graph(doc, raw)
+    problems += _check_graph(doc, raw) + check_paths(doc, raw)
     missing = _check_audio(doc, raw, prompts, languages, existing, offered)
     return problems + missing[0], missing[1]
 
@@ -171,6 +174,6 @@ def _check_audio(doc: Document, raw: schema.FlowFile, prompts: Mapping[str, Mapp
         if missing:
             incomplete.add(lang)
             shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            problems.append(doc.problem(("languages", offered.index(lang)), f"language {lang!r}: missing audio "
+            problems.append(doc.problem(("languages", offered.index(lang)), f"language {lang!r}: {MISSING_AUDIO} "
                                         f"{shown}; left out of the language menu", severity="warning"))
     return problems, incomplete
