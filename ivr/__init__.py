@@ -38,5 +38,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     app.register_blueprint(voice.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    from ivr import metrics  # issue 7
+
+    metrics.init_app(app)
     logging.getLogger(__name__).info("hotline ready, flows version %s", app.extensions["ivr"].store.current.version)
     return app

@@ -185,6 +185,13 @@ task_history = sa.Table(
 )
 # --- operators: flow versions (issue 6) ---
 # --- supervisors and operations (issue 7) ---
+# Indexes of the supervisor dashboard's aggregates (migration 0007); the tables themselves are above.
+sa.Index("ix_calls_local_date_outcome", calls.c.local_date, calls.c.outcome, calls.c.desk)
+sa.Index("ix_calls_local_date_language", calls.c.local_date, calls.c.language)
+sa.Index("ix_calls_local_date_weekday_hour", calls.c.local_date, calls.c.local_weekday, calls.c.local_hour)
+sa.Index("ix_callbacks_status_desk_due", callbacks.c.status, callbacks.c.desk, callbacks.c.due_at)
+sa.Index("ix_callbacks_local_date_desk", callbacks.c.local_date, callbacks.c.desk, callbacks.c.status,
+         callbacks.c.due_at, callbacks.c.closed_at)
 
 
 def make_engine(url: str) -> Engine:

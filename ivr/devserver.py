@@ -38,6 +38,7 @@ def dev(port: int, host: str) -> None:
     env = dict(os.environ)
     for name, value in _dev_secrets(instance).items():
         env.setdefault(name, value)
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(instance / "metrics"))  # /metrics sums both web workers
     redis_server = None
     if not env.get("REDIS_URL"):
         redis_server = RedisServer(directory=instance / "redis").start()
@@ -47,7 +48,8 @@ def dev(port: int, host: str) -> None:
         subprocess.run([sys.executable, "-m", "ivr", "db", "upgrade"], env=env, check=True)
         children.append(subprocess.Popen([sys.executable, "-m", "ivr", "worker"], env=env))
         children.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--timeout", "15",
+            [sys.executable, "-m", "gunicorn", "-c", "python:ivr.gunicorn_config",
+             "--bind", f"{host}:{port}", "--workers", "2", "--timeout", "15",
              "--access-logfile", "-", "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
              "ivr:create_app()"], env=env))
         base = f"http://{host}:{port}"

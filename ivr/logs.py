@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from flask import Flask
 
@@ -28,10 +29,19 @@ def install(level: int = logging.INFO) -> None:
     for handler in root.handlers:
         if not any(isinstance(f, MaskPhones) for f in handler.filters):
             handler.addFilter(MaskPhones())
+    if os.environ.get("IVR_LOG_FORMAT") == "json":  # issue 7: one JSON object a line
+        from ivr import jsonlog
+
+        for handler in root.handlers:
+            jsonlog.use_json(handler)
 
 
 def init_app(app: Flask) -> None:
     """Mask phone numbers in the app's logs too."""
     for handler in app.logger.handlers:
         handler.addFilter(MaskPhones())
+        if os.environ.get("IVR_LOG_FORMAT") == "json":
+            from ivr import jsonlog
+
+            jsonlog.use_json(handler)
     install()
