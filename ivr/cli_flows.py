@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -78,3 +80,79 @@ def flows_schema(output: str | None, to_stdout: bool) -> None:
 
 
 COMMANDS = [flows]
+
+
+def _show(turn, echo=click.echo) -> None:
+    for heard in turn.heard:
+        if heard.audio:
+            echo(f"  ♪ {heard.audio}" + (f"  «{heard.text}»" if heard.text else ""))
+        else:
+            echo(f"  [{heard.language}] {heard.text}")
+    hints = {"keys": "press a key (* repeats, - waits)", "number": "type a phone number, then #",
+             "record": "speak after the beep: msg leaves a message, - says nothing"}
+    if turn.dialed:
+        echo(f"  → transfer to {turn.dialed}")
+    if turn.waits in hints:
+        echo(f"  ⌨ {hints[turn.waits]}")
+
+
+@click.command()
+@click.option("--lang", help="Choose this language in the language menu (de, ar, uk, tr, fa, kmr, en, ru).")
+@click.option("--at", "at", help='Local Wuppertal time of the call, e.g. "2026-12-24 10:00" (default: now).')
+@click.option("--from", "caller", default="+4917612345678", show_default=True,
+              help="Caller number, or anonymous.")
+@click.option("--desk-closed", "closed", multiple=True,
+              help="Close this desk (repeat; * for the whole house).")
+@click.option("--script", help='Keys to press, e.g. "1 2 2 1"; the caller hangs up when it runs out.')
+def simulate(lang: str | None, at: str | None, caller: str, closed: tuple[str, ...],
+             script: str | None) -> None:
+    """A text phone: call the hotline in-process, hear the prompts, press keys, see where the call ends."""
+    from ivr.simulator import Simulator
+    from ivr.simulator import answer_dial
+    from ivr.simulator import local_time
+
+    try:
+        when = local_time(at) if at else None
+    except ValueError:
+        raise click.BadParameter('use "YYYY-MM-DD HH:MM" (local time)', param_hint="--at") from None
+    tokens = script.split() if script is not None else None
+    logging.getLogger("ivr").setLevel(logging.WARNING)  # the app's start-up lines are noise here
+    try:
+        sim = Simulator(when, closed, dict(os.environ))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--desk-closed") from None
+    with sim:
+        key = sim.language_key(lang) if lang else None
+        if lang and key is None:
+            raise click.BadParameter(f"no language {lang!r} in the language menu", param_hint="--lang")
+        local = sim.now.astimezone(ZoneInfo("Europe/Berlin"))
+        click.echo(f"☎ calling the hotline at {local:%a %Y-%m-%d %H:%M} (Wuppertal) from {caller}")
+        call = sim.call("anonymous" if caller == "anonymous" else caller)
+        _show(call.last)
+        pending = [key] if key else []
+        while call.last.waits != "end":
+            if pending:
+                token = pending.pop(0)
+            elif tokens is not None:
+                token = tokens.pop(0) if tokens else None
+            else:
+                try:
+                    token = input("> ").strip()
+                except EOFError:
+                    token = None
+            if token is None:
+                break
+            answer_dial(call, token)
+            if call.last.waits == "end":
+                break
+            click.echo(f"> {token}" if tokens is not None or token == key else "", nl=tokens is not None)
+            before = len(call.turns)
+            call.press(token)
+            for turn in call.turns[before:]:
+                _show(turn)
+        answer_dial(call, None)
+        ending = call.hang_up()
+        click.echo(f"= call ends: {ending}")
+
+
+COMMANDS.append(simulate)

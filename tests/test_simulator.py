@@ -1,0 +1,101 @@
+"""The text phone drives the real app: every leaf of the shipped menu, open (transfer) and closed (callback)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli import main
+from ivr.engine.model import NodeType
+from ivr.simulator import Simulator
+from ivr.simulator import local_time
+from ivr.simulator import run_script
+
+OPEN = "2026-11-24 10:00"  # a Tuesday morning: every desk is open
+
+
+def leaves(bundle) -> list[tuple[tuple[str, ...], str]]:
+    """Every (keys after the language choice, desk) of the shipped menu tree."""
+    flow = bundle.flow
+    found = []
+
+    def settle(node_id: str) -> str:
+        node = flow.nodes[node_id]
+        while node.type in (NodeType.SAY, NodeType.GOTO, NodeType.ANNOUNCEMENT):
+            node = flow.nodes[node.next]
+        return node.id
+
+    def walk(node_id: str, keys: tuple[str, ...], seen: frozenset[str]) -> None:
+        node = flow.nodes[settle(node_id)]
+        if node.type in (NodeType.DESK, NodeType.CALLBACK):
+            found.append((keys, node.desk))
+            return
+        if node.type is not NodeType.MENU or node.id in seen:
+            return
+        for key, target in node.options:
+            walk(target.node, keys + (key,), seen | {node.id})
+
+    language_menu = settle(flow.start)
+    walk(flow.nodes[language_menu].options[0][1].node, (), frozenset({language_menu}))
+    return found
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    with Simulator(local_time(OPEN)) as sim:
+        yield sim.services.store.current, sim.settings
+
+
+def test_the_walk_finds_every_desk_of_the_menu(shipped):
+    bundle, settings = shipped
+    found = leaves(bundle)
+    assert len(found) == 12
+    assert {desk for _, desk in found} == set(settings.desks)
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_every_leaf_transfers_to_its_desk_when_open(lang, shipped):
+    bundle, settings = shipped
+    with Simulator(local_time(OPEN)) as sim:
+        for keys, desk in leaves(bundle):
+            call = run_script(sim, list(keys), lang=lang)
+            assert call.ended.kind == "transferred", (keys, call.ended)
+            assert (call.ended.desk, call.ended.number) == (desk, settings.desks[desk].number), keys
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_every_leaf_takes_a_callback_when_its_desk_is_closed(lang, shipped):
+    bundle, settings = shipped
+    with Simulator(local_time(OPEN), closed=tuple(settings.desks)) as sim:
+        for keys, desk in leaves(bundle):
+            call = run_script(sim, list(keys) + ["1", "2"], lang=lang)  # this number, no voice message
+            assert (call.ended.kind, call.ended.desk) == ("callback", desk), (keys, call.ended)
+            assert call.ended.number == "+4917612345678"
+
+
+def test_cli_script_prints_prompts_and_the_transfer():
+    result = CliRunner().invoke(main, ["simulate", "--lang", "de", "--at", OPEN, "--script", "1 3 1"])
+    assert result.exit_code == 0, result.output
+    assert "[de-DE] Bitte bleiben Sie am Telefon. Wir verbinden Sie." in result.output
+    assert result.output.splitlines()[-1] == "= call ends: transferred to +492027476330 (desk zebera)"
+
+
+def test_cli_closed_desk_anonymous_caller_recorded_language_and_holiday():
+    result = CliRunner().invoke(main, ["simulate", "--lang", "fa", "--from", "anonymous", "--at", "2026-12-24 10:00",
+                                       "--script", "1 1 1 015112345678# 1 1 msg"])
+    assert result.exit_code == 0, result.output
+    assert "♪ fa/who_menu.wav" in result.output
+    assert result.output.splitlines()[-1] == \
+        "= call ends: callback task for desk auslaenderbehoerde (call back +4915112345678)"
+
+
+def test_cli_script_running_out_hangs_up_and_exits_0():
+    result = CliRunner().invoke(main, ["simulate", "--at", OPEN, "--desk-closed", "info", "--script", "1 0"])
+    assert result.exit_code == 0, result.output
+    assert "هذا" not in result.output and "⌨ press a key" in result.output
+    assert result.output.splitlines()[-1] == "= call ends: caller hung up"
+
+
+def test_cli_rejects_unknown_desk():
+    result = CliRunner().invoke(main, ["simulate", "--desk-closed", "nowhere", "--script", ""])
+    assert result.exit_code == 2 and "unknown desk 'nowhere'" in result.output
