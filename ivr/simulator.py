@@ -186,7 +186,8 @@ class Call:
         turn = self.last
         if turn.waits in ("keys", "number"):
             digits = token.rstrip("#") if turn.waits == "number" else token  # Twilio drops the finish key
-            extra = {} if token in SILENCE else {"Digits": digits, "FinishedOnKey": "#" if digits != token else ""}
+            finished = "#" if digits != token else ""
+            extra = {} if token in SILENCE else {"Digits": digits, "FinishedOnKey": finished}
             self._post(turn.action or "", extra)
         elif turn.waits == "dial":
             status = "completed" if token in ("answered", "1") else token

@@ -1,4 +1,4 @@
-"""The text phone drives the real app: every leaf of the shipped menu, open (transfer) and closed (callback)."""
+"""The text phone drives the real app: every leaf of the shipped menu, open (transfer) and closed."""
 
 from __future__ import annotations
 
@@ -81,8 +81,8 @@ def test_cli_script_prints_prompts_and_the_transfer():
 
 
 def test_cli_closed_desk_anonymous_caller_recorded_language_and_holiday():
-    result = CliRunner().invoke(main, ["simulate", "--lang", "fa", "--from", "anonymous", "--at", "2026-12-24 10:00",
-                                       "--script", "1 1 1 015112345678# 1 1 msg"])
+    result = CliRunner().invoke(main, ["simulate", "--lang", "fa", "--from", "anonymous",
+                                       "--at", "2026-12-24 10:00", "--script", "1 1 1 015112345678# 1 1 msg"])
     assert result.exit_code == 0, result.output
     assert "♪ fa/who_menu.wav" in result.output
     assert result.output.splitlines()[-1] == \
