@@ -156,3 +156,36 @@ def simulate(lang: str | None, at: str | None, caller: str, closed: tuple[str, .
 
 
 COMMANDS.append(simulate)
+
+
+def _current():
+    """The flows as checked now, with the config: (bundle, config); a ClickException when they have errors."""
+    from ivr.flowcheck import check
+    from ivr.flowcheck import sources_for
+
+    config, flows_dir, audio = _paths()
+    report = check(config, sources_for(flows_dir), audio)
+    if report.bundle is None or report.config is None:
+        raise click.ClickException("flows have errors; run `ivr flows check`:\n"
+                                   + "\n".join(str(p) for p in report.errors()))
+    return report.bundle, report.config
+
+
+@flows.command("graph")
+@click.option("--format", "fmt", type=click.Choice(["svg", "mermaid", "dot"]), default="svg",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (default: stdout).")
+def flows_graph(fmt: str, output: str | None) -> None:
+    """Draw the menu tree on one page: keys, desks, open and closed branches, callbacks."""
+    from ivr import flowgraph
+
+    bundle, config = _current()
+    try:
+        text = {"svg": flowgraph.svg, "mermaid": flowgraph.mermaid, "dot": flowgraph.dot}[fmt](bundle, config)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)

@@ -77,7 +77,8 @@ def _target(value: str | schema.Target | None) -> Target | None:
 
 def _compile_node(node_id: str, raw: BaseModel, line: int, config: FileConfig) -> Node:
     kind = NodeType(raw.type)  # type: ignore[attr-defined]
-    common = {"id": node_id, "type": kind, "line": line, "say": _say(getattr(raw, "say", []))}
+    common = {"id": node_id, "type": kind, "line": line, "say": _say(getattr(raw, "say", [])),
+              "description": getattr(raw, "description", None) or ""}
     if isinstance(raw, schema.MenuNode):
         return Node(**common, options=tuple((k, _target(v)) for k, v in raw.options.items()),  # type: ignore[misc]
                     no_input=_target(raw.no_input), on_failure=raw.on_failure,

@@ -67,6 +67,7 @@ class Node:
     timeout: int = 8
     desk: str | None = None
     language_menu: bool = False
+    description: str = ""
 
     def option(self, digit: str) -> Target | None:
         """Return the target of a key, or None."""
