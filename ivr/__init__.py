@@ -38,6 +38,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     app.register_blueprint(voice.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    from ivr import staff  # issue 5: login, workbench, supervisors' pages
+
+    staff.init_app(app)
     from ivr import metrics  # issue 7
 
     metrics.init_app(app)

@@ -1,0 +1,86 @@
+"""Twilio's REST API for the workbench: click-to-call (staff phone first, then the caller) and voice messages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
+
+import requests
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.settings import Settings
+
+REST_TIMEOUT = 10
+"""Seconds to wait for Twilio's REST API."""
+GREETING = {
+    "de": "Rückruf der Hotline Haus der Integration. Sie werden jetzt mit der anrufenden Person verbunden.",
+    "en": "Callback from the Haus der Integration hotline. Connecting you to the caller now.",
+}
+
+
+class _BaseUrlClient(TwilioHttpClient):
+    """Send every REST request to another base URL (a regional proxy, or a test's local stand-in)."""
+
+    def __init__(self, base_url: str, **kwargs):
+        super().__init__(**kwargs)
+        self.base_url = base_url
+
+    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
+                allow_redirects=False):
+        return super().request(method, _rebase(url, self.base_url), params=params, data=data, headers=headers, auth=auth,
+                               timeout=timeout, allow_redirects=allow_redirects)
+
+
+def _rebase(url: str, base_url: str | None) -> str:
+    if not base_url:
+        return url
+    base, parts = urlsplit(base_url.rstrip("/")), urlsplit(url)
+    return urlunsplit((base.scheme, base.netloc, base.path + parts.path, parts.query, ""))
+
+
+def _credentials(settings: Settings) -> tuple[str, str]:
+    if settings.twilio_api_key and settings.twilio_api_secret:
+        return settings.twilio_api_key, settings.twilio_api_secret
+    return settings.twilio_account_sid or "", settings.twilio_auth_token
+
+
+def available(settings: Settings) -> bool:
+    """True when a Twilio account is configured, so calls can be started from the browser."""
+    return bool(settings.twilio_account_sid and (settings.twilio_auth_token or settings.twilio_api_secret))
+
+
+def rest_client(settings: Settings) -> Client:
+    """Build a Twilio REST client from the settings (API key when given, else the auth token)."""
+    http = _BaseUrlClient(settings.twilio_api_base, timeout=REST_TIMEOUT) if settings.twilio_api_base \
+        else TwilioHttpClient(timeout=REST_TIMEOUT)
+    username, password = _credentials(settings)
+    return Client(username, password, account_sid=settings.twilio_account_sid, http_client=http,
+                  edge=settings.twilio_edge, region=settings.twilio_region)
+
+
+def bridge_twiml(caller: str, hotline_number: str, lang: str, timeout: int) -> str:
+    """TwiML for the staff leg: a short notice, then dial the caller showing the hotline number."""
+    response = VoiceResponse()
+    response.say(GREETING.get(lang, GREETING["de"]), language="de-DE" if lang == "de" else "en-GB")
+    dial = response.dial(caller_id=hotline_number, timeout=timeout)
+    dial.number(caller)
+    return str(response)
+
+
+def call_back(settings: Settings, staff_phone: str, caller: str, lang: str = "de") -> str:
+    """Ring the staff phone; when answered, connect the caller. Return Twilio's call SID."""
+    hotline = settings.config.hotline.number
+    twiml = bridge_twiml(caller, hotline, lang, settings.config.dial.timeout_seconds)
+    call = rest_client(settings).calls.create(to=staff_phone, from_=hotline, twiml=twiml)
+    return call.sid
+
+
+def fetch_recording(settings: Settings, url: str) -> bytes | None:
+    """Download a voice message (MP3) from Twilio; None when Twilio does not have it."""
+    if not url.endswith((".mp3", ".wav")):
+        url += ".mp3"
+    answer = requests.get(_rebase(url, settings.twilio_api_base), auth=_credentials(settings),
+                          timeout=REST_TIMEOUT)
+    return answer.content if answer.status_code == 200 else None

@@ -1,0 +1,93 @@
+"""Workbench fixtures: staff accounts, tasks, and a browser-like client that logs in and sends CSRF tokens."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from ivr import callbacks
+from ivr.db import callbacks as callbacks_table
+from ivr import create_app
+from ivr import users
+
+PASSWORD = "a long test password"
+"""Every test account's password."""
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def app(settings, clock):
+    """The app as production builds it, except that the test client talks plain http (no Secure cookies)."""
+    app = create_app(settings, clock=clock, TESTING=True, SESSION_COOKIE_SECURE=False)
+    yield app
+    app.extensions["ivr"].engine.dispose()
+
+
+class Person:
+    """One logged-in person with their own cookie jar."""
+
+    def __init__(self, app, username: str):
+        self.client = app.test_client()
+        self.username = username
+
+    def login(self, password: str = PASSWORD):
+        page = self.client.get("/login")
+        response = self.client.post("/login", data={"username": self.username, "password": password,
+                                                    "csrf_token": self.token(page.get_data(as_text=True))})
+        self.csrf = self.token(self.client.get("/login").get_data(as_text=True))
+        return response
+
+    @staticmethod
+    def token(html: str) -> str:
+        match = _CSRF.search(html)
+        assert match, "page has no CSRF token"
+        return match.group(1)
+
+    def get(self, url: str, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url: str, data: dict | None = None, csrf: bool = True, **kw):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.csrf)
+        return self.client.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def people(app, engine, clock):
+    """`people("anna", role="staff", desks=("zebera",))` creates an account and returns it logged in."""
+    def make(username: str, role: str = "staff", desks: tuple[str, ...] = ("zebera",),
+             languages: tuple[str, ...] = ("de",), phone: str | None = None, display_name: str = "") -> Person:
+        with engine.begin() as conn:
+            users.create(conn, username, PASSWORD, role, clock(), display_name=display_name or username.title(),
+                         phone=phone, languages=languages)
+            for desk in desks:
+                users.add_desk(conn, username, desk)
+        person = Person(app, username)
+        response = person.login()
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return person
+
+    return make
+
+
+@pytest.fixture
+def make_task(engine, clock):
+    """Insert an open callback task; `make_task(desk, phone=..., language=..., due_in_hours=...)` -> id."""
+    counter = iter(range(1, 10_000))
+
+    def make(desk: str = "zebera", phone: str = "+4917612345678", language: str = "de",
+             due_in_hours: float = 24, received_hours_ago: float = 0, recording_url: str | None = None) -> int:
+        now = clock()
+        with engine.begin() as conn:
+            task_id, _ = callbacks.create(conn, desk, phone, language, f"CA{next(counter):032d}",
+                                          now - timedelta(hours=received_hours_ago),
+                                          now + timedelta(hours=due_in_hours))
+            if recording_url:
+                conn.execute(callbacks_table.update().where(callbacks_table.c.id == task_id)
+                             .values(recording_url=recording_url))
+        return task_id
+
+    return make
