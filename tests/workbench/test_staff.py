@@ -188,3 +188,26 @@ def test_admin_sees_every_desk(people, make_task):
     root = people("root", role="admin", desks=())
     assert root.get(f"/staff/tasks/{task}").status_code == 200
     assert root.get("/staff/desks/integration_point").status_code == 200
+
+
+def test_call_button_is_disabled_without_twilio_account(people, make_task):
+    task = make_task()
+    anna = people("anna", phone="+4915112345678")
+    page = anna.get(f"/staff/tasks/{task}").get_data(as_text=True)
+    assert 'id="call" disabled' in page and "kein Twilio-Konto" in page
+    assert anna.post(f"/staff/tasks/{task}/call").status_code == 409
+
+
+def test_voice_message_from_the_instance_folder(people, make_task, engine, settings):
+    from pathlib import Path
+
+    task = make_task()
+    file = Path(settings.instance_dir) / "recordings" / "RE1.mp3"
+    file.parent.mkdir(parents=True)
+    file.write_bytes(b"ID3-local")
+    with engine.begin() as conn:
+        conn.execute(callbacks.update().where(callbacks.c.id == task).values(recording_path="recordings/RE1.mp3"))
+    anna = people("anna")
+    assert "<audio" in anna.get("/staff/desks/zebera").get_data(as_text=True)
+    assert anna.get(f"/staff/tasks/{task}/recording").data == b"ID3-local"
+    assert ("view.recording", f"callback:{task}", "anna") in _actions(engine)
