@@ -41,8 +41,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     from ivr import staff  # issue 5: login, workbench, supervisors' pages
 
     staff.init_app(app)
-    from ivr import metrics  # issue 7
+    from ivr import dashboard  # issue 7
+    from ivr import metrics
 
     metrics.init_app(app)
+    app.register_blueprint(dashboard.bp)
     logging.getLogger(__name__).info("hotline ready, flows version %s", app.extensions["ivr"].store.current.version)
     return app
