@@ -211,3 +211,20 @@ def test_voice_message_from_the_instance_folder(people, make_task, engine, setti
     assert "<audio" in anna.get("/staff/desks/zebera").get_data(as_text=True)
     assert anna.get(f"/staff/tasks/{task}/recording").data == b"ID3-local"
     assert ("view.recording", f"callback:{task}", "anna") in _actions(engine)
+
+
+def test_task_from_a_simulated_call_appears_in_the_desk_list(people, phone, work, clock):
+    clock.set("2026-11-24 19:30")  # Tuesday evening: the desks are closed, callers may ask for a callback
+    caller = phone()
+    caller.call()
+    caller.press("7")  # English
+    caller.press("1")
+    caller.press("4")  # courses: the Integration centre
+    caller.press("1")  # call me on this number
+    caller.press("2")  # no voice message
+    caller.hang_up()
+    work()
+    clock.set("2026-11-25 08:05")
+    ines = people("ines", desks=("integrationszentrum",))
+    html = ines.get("/staff/desks/integrationszentrum").get_data(as_text=True)
+    assert "+4917612345678" in html and "English" in html and "nicht Ihre Sprache" in html
