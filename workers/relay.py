@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ivr import events
 from ivr import queue
 from ivr.db import events as table
+from workers import reaper
 from workers.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ STALE_AFTER = timedelta(seconds=90)
 
 
 def relay_once(env: JobContext, now: datetime | None = None) -> int:
-    """Import spooled events and queue pending ones; return how many were queued."""
+    """Import spooled events, queue pending ones, rescue orphaned jobs; return how many events were queued."""
     now = now or datetime.now(UTC)
     if env.redis is None:
         return 0
@@ -40,6 +41,8 @@ def relay_once(env: JobContext, now: datetime | None = None) -> int:
             conn.execute(table.update().where(table.c.id == event_id).values(enqueued_at=now))
     if count:
         log.info("relay queued %d events", count)
+    reaper.requeue_orphans(env.redis)
+    reaper.promote_overdue(env.redis)
     return count
 
 

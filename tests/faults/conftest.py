@@ -52,6 +52,23 @@ def wait_for(predicate: Callable[[], object], timeout: float, what: str, interva
         time.sleep(interval)
 
 
+def descendants(pid: int) -> list[int]:
+    """Return the ids of all processes below `pid` (RQ's work horse leaves the worker's process group)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 class Stack:
     """One hotline installation in child processes: its own Redis, SQLite file, web and worker."""
 
@@ -121,8 +138,12 @@ class Stack:
         return process
 
     def kill_worker(self, process: subprocess.Popen) -> None:
-        """SIGKILL the worker and its work horse at once, as a crash or an OOM kill of the container would."""
-        os.killpg(process.pid, signal.SIGKILL)
+        """SIGKILL the worker, its work horse and scheduler at once, as an OOM kill of the container would."""
+        for pid in [process.pid, *descendants(process.pid)]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         process.wait()
 
     def stop(self) -> None:
@@ -172,6 +193,30 @@ class Stack:
     def rows(self, sql: str, **params) -> list[dict]:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(sa.text(sql), params).mappings()]
+
+
+_LOCKER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+conn.execute("ROLLBACK")
+"""
+
+
+class WriteLock:
+    """The SQLite write lock, held by a separate process until release() (writers wait, then fail)."""
+
+    def __init__(self, path: Path):
+        self.process = subprocess.Popen([sys.executable, "-c", _LOCKER, str(path)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(10)
+        self.process.stdout.close()
 
 
 @pytest.fixture
