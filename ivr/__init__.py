@@ -42,9 +42,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
 
     staff.init_app(app)
     from ivr import dashboard  # issue 7
+    from ivr import jobmonitor
     from ivr import metrics
 
     metrics.init_app(app)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(jobmonitor.bp)
     logging.getLogger(__name__).info("hotline ready, flows version %s", app.extensions["ivr"].store.current.version)
     return app

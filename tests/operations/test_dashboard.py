@@ -5,33 +5,6 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
-
-from ivr import create_app
-from ivr import users
-
-
-@pytest.fixture
-def app(settings, clock):
-    app = create_app(settings, clock=clock, TESTING=True, SESSION_COOKIE_SECURE=False)
-    yield app
-    app.extensions["ivr"].engine.dispose()
-
-
-@pytest.fixture
-def login(app, engine, clock):
-    """`login(role)` returns a test client whose session belongs to a new user with that role."""
-    def make(role: str):
-        with engine.begin() as conn:
-            users.create(conn, f"{role}1", "a long test password", role, clock(), display_name=role)
-            user_id = users.authenticate(conn, f"{role}1", "a long test password").id
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["uid"] = user_id
-        return client
-
-    return make
-
 
 def test_anonymous_is_sent_to_login(client):
     response = client.get("/dashboard/")

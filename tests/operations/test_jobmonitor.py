@@ -1,0 +1,61 @@
+"""Background jobs in the browser: admins only, failed jobs listed with masked errors, re-queue buttons."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from rq import Queue
+from rq import SimpleWorker
+from rq.registry import FailedJobRegistry
+
+from ivr.db import audit_log
+
+
+def _fail_a_job(redis_conn) -> str:
+    """A job that raises with a phone number in its error text (int() of a text)."""
+    queue = Queue("maintenance", connection=redis_conn)
+    job = queue.enqueue("builtins.int", "call +4917612345678", job_id="broken-1")
+    SimpleWorker([queue], connection=redis_conn).work(burst=True)
+    assert FailedJobRegistry(queue=queue).count == 1
+    return job.id
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_only_admins(login, client):
+    assert client.get("/admin/jobs/").status_code == 302
+    assert login("supervisor").get("/admin/jobs/").status_code == 403
+
+
+def test_failed_job_listed_and_requeued(login, redis_conn, engine):
+    job_id = _fail_a_job(redis_conn)
+    admin = login("admin")
+    page = admin.get("/admin/jobs/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert job_id in html and "ValueError" in html
+    assert "17612345678" not in html  # masked in the error text and the arguments
+    no_token = {"queue": "maintenance", "job_id": job_id}
+    assert admin.post("/admin/jobs/requeue", data=no_token).status_code == 400
+    response = admin.post("/admin/jobs/requeue", data={"queue": "maintenance", "job_id": job_id,
+                                                       "csrf_token": _csrf(html)})
+    assert response.status_code == 302
+    queue = Queue("maintenance", connection=redis_conn)
+    assert FailedJobRegistry(queue=queue).count == 0
+    assert queue.job_ids == [job_id]
+    with engine.connect() as conn:
+        query = sa.select(audit_log).where(audit_log.c.action == "jobs.requeue")
+        entry = conn.execute(query).mappings().one()
+    assert entry["actor"] == "admin1" and entry["detail"] == "1 job(s)"
+
+
+def test_requeue_all_of_a_queue(login, redis_conn):
+    _fail_a_job(redis_conn)
+    admin = login("admin")
+    token = _csrf(admin.get("/admin/jobs/").get_data(as_text=True))
+    admin.post("/admin/jobs/requeue", data={"queue": "maintenance", "all": "1", "csrf_token": token})
+    assert Queue("maintenance", connection=redis_conn).count == 1
+    assert admin.post("/admin/jobs/requeue", data={"queue": "nope", "csrf_token": token}).status_code == 400
