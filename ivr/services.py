@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
@@ -32,11 +33,10 @@ from ivr.officehours import build_schedules
 from ivr.officehours import desk_status
 from ivr.officehours import overflow_number
 from ivr.settings import Settings
+from ivr.tracker import Tracker
 from ivr.twiml import Renderer
 
 log = logging.getLogger(__name__)
-CALL_KEY_TTL = 2 * 24 * 3600
-"""Seconds the call's path and language stay in Redis after the last webhook."""
 
 Clock = Callable[[], datetime]
 
@@ -58,8 +58,11 @@ class Services:
         self.breaker = Breaker()
         timeout = settings.config.web.redis_timeout_seconds
         self.redis: redis.Redis | None = connect(settings.redis_url, timeout) if settings.redis_url else None
+        self.tracker = Tracker(self.redis, self.breaker) if self.redis is not None else None
         self.closures = ClosureCache(self.engine)
         self.schedules = build_schedules(settings.config)
+        self.store.listeners.append(self._config_changed)
+        self.store.attach(self.engine, clock)  # issue 6: versions shared through the database
         self.renderer = Renderer(lambda state: callstate.encode(state, self.cipher))
         self.intake = Intake(self.engine, self.redis, self.breaker, self.cipher,
                              Path(settings.instance_dir) / "spool",
@@ -67,8 +70,14 @@ class Services:
         self.allowed_countries = frozenset(settings.config.callbacks.allowed_countries)
 
     def init_app(self, app: Flask) -> None:
-        """Register with a Flask app."""
+        """Register with a Flask app; a served app watches flows and config for published changes."""
         app.extensions["ivr"] = self
+        if not app.testing and os.environ.get("IVR_FLOWS_WATCH", "2") != "0":
+            self.store.watch(float(os.environ.get("IVR_FLOWS_WATCH", "2")))
+
+    def _config_changed(self, config) -> None:
+        """A newly published config brings new office hours."""
+        self.schedules = build_schedules(config)
 
     # --- context for the engine --------------------------------------------------------------
 
@@ -119,27 +128,11 @@ class Services:
     # --- the hot path's one Redis write -------------------------------------------------------
 
     def track(self, call_sid: str, step: Step, version: str, now: datetime, started: bool = False) -> None:
-        """Append visited nodes and the language to the call's Redis keys in one bounded round trip."""
-        if self.redis is None or not call_sid or not self.breaker.closed:
+        """Note visited nodes, language and desk of a call; written to Redis by the tracker thread."""
+        if self.tracker is None or not call_sid:
             return
-        desk = next((e.desk for e in step.effects if type(e).__name__ == "Reached"), None)
-        key = f"ivr:call:{call_sid}"
-        try:
-            pipe = self.redis.pipeline(transaction=False)
-            if step.visited:
-                pipe.rpush(key + ":path", *step.visited)
-                pipe.expire(key + ":path", CALL_KEY_TTL)
-            fields = {"lang": step.lang or "", "version": version}
-            if desk:
-                fields["desk"] = desk
-            pipe.hset(key, mapping=fields)
-            if started:
-                pipe.hsetnx(key, "started", now.isoformat())
-            pipe.expire(key, CALL_KEY_TTL)
-            pipe.execute()
-        except redis.RedisError as exc:
-            self.breaker.trip()
-            log.warning("call %s: path not tracked, redis unavailable: %s", call_sid, type(exc).__name__)
+        desk = next((e.desk for e in step.effects if type(e).__name__ == "Reached"), None) or ""
+        self.tracker.add(call_sid, step.lang or "", version, desk, now if started else None, step.visited)
 
 
 def services() -> Services:

@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint
 from flask import Response
 from flask import abort
+from flask import g
 from flask import request
 from werkzeug.exceptions import HTTPException
 
@@ -29,8 +30,11 @@ MAX_FIELD = 512
 
 
 def _base() -> str:
-    settings = services().settings
-    return settings.public_url or (request.scheme + "://" + request.host + request.script_root)
+    base = g.get("ivr_base")
+    if base is None:
+        base = g.ivr_base = services().settings.public_url or (request.scheme + "://" + request.host
+                                                                + request.script_root)
+    return base
 
 
 def _request_url() -> str:
@@ -133,6 +137,8 @@ def status() -> tuple[str, int]:
     svc = services()
     call_sid, call_status = _field("CallSid"), _field("CallStatus")
     if call_sid and call_status:
+        if svc.tracker is not None:
+            svc.tracker.flush()  # this process's last nodes of the call reach Redis before the job reads them
         now = svc.clock()
         svc.intake.submit("status", call_sid, f"status:{call_sid}:{call_status}:{_field('SequenceNumber')}",
                           {"status": call_status, "duration": _field("CallDuration"), "from": _field("From"),

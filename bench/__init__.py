@@ -1,0 +1,1 @@
+"""Benchmarks: rerun them with the commands in docs/benchmarks.md."""

@@ -1,0 +1,86 @@
+"""Call paths in Redis, written by a background thread so a menu step never waits on a round trip."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from datetime import datetime
+
+import redis
+
+from ivr.broker import Breaker
+
+log = logging.getLogger(__name__)
+CALL_KEY_TTL = 2 * 24 * 3600
+"""Seconds the call's path and language stay in Redis after the last webhook."""
+FLUSH_SECONDS = 0.02
+"""Longest time a visited node waits in memory before it is written (a caller presses keys seconds apart)."""
+BACKLOG = 20_000
+"""Entries kept while Redis is unreachable; older ones are dropped first (paths only, never callbacks)."""
+TRACK_SCRIPT = """
+local ttl = tonumber(ARGV[1])
+redis.call('HSET', KEYS[1], 'lang', ARGV[2], 'version', ARGV[3])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'desk', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSETNX', KEYS[1], 'started', ARGV[5]) end
+redis.call('EXPIRE', KEYS[1], ttl)
+if #ARGV > 5 then
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 6))
+  redis.call('EXPIRE', KEYS[2], ttl)
+end
+return 1
+"""
+"""Language, version, desk and the visited nodes of one webhook, applied atomically."""
+
+
+class Tracker:
+    """Queues path entries in memory and writes them in batches from one thread per process."""
+
+    def __init__(self, conn: redis.Redis, breaker: Breaker):
+        self.conn, self.breaker = conn, breaker
+        self.script = conn.register_script(TRACK_SCRIPT)
+        self._pending: deque[tuple] = deque(maxlen=BACKLOG)
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def add(self, call_sid: str, lang: str, version: str, desk: str, started: datetime | None,
+            visited: tuple[str, ...]) -> None:
+        """Remember one webhook's nodes; returns at once."""
+        self._pending.append((call_sid, lang, version, desk, started.isoformat() if started else "", visited))
+        if self._thread is None or not self._thread.is_alive():
+            self._start()
+
+    def _start(self) -> None:
+        with self._lock:  # the thread is started in the serving process, never before a fork
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="path-tracker", daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait(FLUSH_SECONDS)
+            self.flush()
+
+    def flush(self) -> int:
+        """Write what is pending in one pipeline; keep it for later when Redis fails. Returns entries written."""
+        if not self._pending or not self.breaker.closed:
+            return 0
+        batch = []
+        while self._pending:
+            batch.append(self._pending.popleft())
+        try:
+            pipe = self.conn.pipeline(transaction=False)
+            for sid, lang, version, desk, started, visited in batch:
+                key = f"ivr:call:{sid}"
+                self.script(keys=[key, key + ":path"], args=[CALL_KEY_TTL, lang, version, desk, started, *visited],
+                            client=pipe)
+            pipe.execute()
+        except redis.RedisError as exc:
+            self.breaker.trip()
+            self._pending.extendleft(reversed(batch))
+            log.warning("call paths not written, redis unavailable (%d waiting): %s", len(self._pending),
+                        type(exc).__name__)
+            return 0
+        self.breaker.reset()
+        return len(batch)
