@@ -83,6 +83,9 @@ def _register() -> None:
     main.add_command(users_group)
     for command in cli_ops.COMMANDS + cli_flows.COMMANDS:
         main.add_command(command)
+    from ivr.fallback_export import fallback  # issue 7
+
+    main.add_command(fallback)
 
 
 _register()
