@@ -189,3 +189,75 @@ def flows_graph(fmt: str, output: str | None) -> None:
         click.echo(f"wrote {output}")
     else:
         click.echo(text, nl=False)
+
+
+def _store():
+    """Settings, database engine and clock for the version commands."""
+    from datetime import UTC
+    from datetime import datetime
+
+    from ivr.cli import _settings
+    from ivr.db import make_engine
+
+    settings = _settings()
+    return settings, make_engine(settings.database_url), lambda: datetime.now(UTC)
+
+
+def _actor(by: str | None) -> str:
+    return by or "cli:" + (os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown")
+
+
+@flows.command("publish")
+@click.option("--by", help="Name for the audit log (default: cli:$USER).")
+def flows_publish(by: str | None) -> None:
+    """Check the files and make them the active version for every instance."""
+    from ivr import flowversions
+
+    settings, engine, clock = _store()
+    sources = flowversions.Sources.read(settings.flows_dir, settings.config_path)
+    report = sources.check(settings.audio_dir, _short(Path(settings.flows_dir)) + os.sep)
+    for problem in report.problems:
+        click.echo(str(problem))
+    if report.bundle is None:
+        click.echo(f"{len(report.errors())} error(s): nothing published", err=True)
+        sys.exit(1)
+    version = report.bundle.version
+    if flowversions.active(engine) == version:
+        click.echo(f"flows version {version} is already live")
+        return
+    flowversions.publish(engine, version, sources, _actor(by), clock())
+    click.echo(f"published flows version {version}; web processes switch within seconds")
+
+
+@flows.command("history")
+@click.option("--limit", default=20, show_default=True)
+def flows_history(limit: int) -> None:
+    """List published versions, newest first; * marks the live one."""
+    from ivr import flowversions
+
+    _, engine, _ = _store()
+    berlin = ZoneInfo("Europe/Berlin")
+    for row in flowversions.history(engine, limit):
+        created = f"{row.created_at.astimezone(berlin):%Y-%m-%d %H:%M}"
+        activated = f"{row.activated_at.astimezone(berlin):%Y-%m-%d %H:%M}" if row.activated_at else "-"
+        click.echo(f"{'*' if row.active else ' '} {row.id}  published {created} by {row.published_by}, "
+                   f"last activated {activated}")
+
+
+@flows.command("rollback")
+@click.argument("version")
+@click.option("--by", help="Name for the audit log (default: cli:$USER).")
+def flows_rollback(version: str, by: str | None) -> None:
+    """Make a stored VERSION live again (see `ivr flows history`)."""
+    from ivr import flowversions
+
+    settings, engine, clock = _store()
+    sources = flowversions.load(engine, version)
+    if sources is None:
+        raise click.ClickException(f"no stored version {version!r}; see `ivr flows history`")
+    report = sources.check(settings.audio_dir)
+    if report.bundle is None and not all("missing audio" in p.message for p in report.errors()):
+        lines = "\n".join(map(str, report.errors()))
+        raise click.ClickException("that version no longer compiles:\n" + lines)
+    flowversions.rollback(engine, version, _actor(by), clock())
+    click.echo(f"flows version {version} is live again; web processes switch within seconds")

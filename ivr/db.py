@@ -184,6 +184,15 @@ task_history = sa.Table(
     sa.Index("ix_task_history_callback_id", "callback_id", "at"),
 )
 # --- operators: flow versions (issue 6) ---
+flow_versions = sa.Table(
+    "flow_versions", metadata,  # every published flows+config version; the active one is served everywhere
+    sa.Column("id", sa.String(24), primary_key=True),  # the bundle's version hash
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("published_by", sa.String(64), nullable=False),
+    sa.Column("sources", sa.Text, nullable=False),  # JSON: {"files": {name: text}, "config": text}
+    sa.Column("active", sa.Boolean, nullable=False, default=False),
+    sa.Column("activated_at", TZ),
+)
 # --- supervisors and operations (issue 7) ---
 # Indexes of the supervisor dashboard's aggregates (migration 0007); the tables themselves are above.
 sa.Index("ix_calls_local_date_outcome", calls.c.local_date, calls.c.outcome, calls.c.desk)

@@ -48,6 +48,11 @@ def check(config_path: str | Path, sources: list[tuple[str, str]], audio_dir: st
         config = load_config(config_path)
     except ProblemsError as exc:
         return Report(tuple(exc.problems), None, None)
+    return check_with(config, sources, audio_dir)
+
+
+def check_with(config: FileConfig, sources: list[tuple[str, str]], audio_dir: str | Path) -> Report:
+    """Check flow sources against an already validated config."""
     bundle, problems = compile_bundle(sources, config, audio_dir)
     problems = [replace(p, severity="error") if MISSING_AUDIO in p.message else p for p in problems]
     problems += _manifest(sources, config, Path(audio_dir))
