@@ -1,4 +1,4 @@
-"""Publishing flows: checked changes go live, failing ones are rejected, versions are shared and rolled back."""
+"""Publishing flows: checked changes go live, failing ones are rejected, versions shared and rolled back."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def _edit(path, old, new):
 
 def _audit(engine):
     with engine.connect() as conn:
-        return [(r.action, r.target, r.actor) for r in conn.execute(sa.select(audit_log).order_by(audit_log.c.id))]
+        rows = conn.execute(sa.select(audit_log).order_by(audit_log.c.id))
+        return [(r.action, r.target, r.actor) for r in rows]
 
 
 def test_start_registers_the_files_version_as_active(editable, engine):

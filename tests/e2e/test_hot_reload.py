@@ -1,4 +1,4 @@
-"""Hot reload on a running gunicorn: a good change is served without restart, a bad one is rejected and logged."""
+"""Hot reload on a running gunicorn: a good change is served without restart, a bad one rejected, logged."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ def served(tmp_path, database_url, redis_url, engine, redis_conn):
     shutil.copytree(ROOT / "flows", flows)
     shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
     stack = Stack(tmp_path, database_url, redis_url)
-    stack.env.update(IVR_FLOWS_DIR=str(flows), IVR_CONFIG=str(tmp_path / "config.yaml"), IVR_FLOWS_WATCH="0.2")
+    stack.env.update(IVR_FLOWS_DIR=str(flows), IVR_CONFIG=str(tmp_path / "config.yaml"),
+                     IVR_FLOWS_WATCH="0.2")
     log = stack.logs / "app.log"
     stack.web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{stack.port}", "--workers", "2",
@@ -45,7 +46,8 @@ def test_good_change_served_bad_change_rejected(served, tmp_path):
     old = _version(stack)
     prompts = flows / "prompts.yaml"
     prompts.write_text(prompts.read_text(encoding="utf-8").replace(WHO, "Neue Frage?", 1), encoding="utf-8")
-    new = Sources.read(flows, tmp_path / "config.yaml").check(ROOT / "ivr" / "static" / "audio").bundle.version
+    sources = Sources.read(flows, tmp_path / "config.yaml")
+    new = sources.check(ROOT / "ivr" / "static" / "audio").bundle.version
     assert new != old
     # both gunicorn workers switch: ask often enough to meet each of them
     stack.eventually(lambda: {_version(stack) for _ in range(6)}, lambda seen: seen == {new})
