@@ -56,6 +56,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (German, English)
     "save": ("Speichern", "Save"),
     "forward": ("Weiterleiten", "Forward"),
     "forward_to": ("An Theke", "To desk"),
+    "forward_note": ("Notiz zur Weiterleitung", "Note for the other desk"),
     "call_now": ("Jetzt zurückrufen", "Call back now"),
     "call_disabled": ("Anruf aus dem Browser ist nicht eingerichtet (kein Twilio-Konto konfiguriert). "
                       "Bitte die Nummer mit dem Diensttelefon wählen.",

@@ -23,6 +23,7 @@ from twilio.base.exceptions import TwilioException
 from ivr import audit
 from ivr import tasks
 from ivr import twilio_rest
+from ivr import users
 from ivr.auth import current_user
 from ivr.auth import login_required
 from ivr.i18n import translate
@@ -134,6 +135,7 @@ def task(task_id: int):
     with svc.engine.begin() as conn:
         row = _task_or_404(conn, task_id)
         events = tasks.history(conn, task_id)
+        names = users.display_names(conn, {e["actor"] for e in events})
         _audit(conn, "view.task", f"callback:{task_id}")
     now = svc.clock()
     schedule = svc.schedules.get(row["desk"])
@@ -141,7 +143,7 @@ def task(task_id: int):
     default_next = schedule.add_service_hours(now, svc.settings.config.callbacks.attempt_spacing_minutes / 60) \
         if schedule else now
     return render_template(
-        "staff/task.html", task=row, events=events, now=now, user=user, all_desks=svc.settings.desks,
+        "staff/task.html", task=row, events=events, names=names, now=now, user=user, all_desks=svc.settings.desks,
         languages=svc.settings.config.languages, outcomes=tasks.OUTCOMES, can_work=user.works(row["desk"]),
         can_forward=user.sees(row["desk"]) and user.role != "operator",
         call_ready=twilio_rest.available(svc.settings), default_next=default_next,

@@ -146,10 +146,9 @@ def listing(conn: Connection) -> list[User]:
     return [u for u in (load(conn, i) for i in ids.all()) if u is not None]
 
 
-def names(conn: Connection, ids: set[int]) -> dict[int, str]:
-    """Return display names by user id."""
-    if not ids:
+def display_names(conn: Connection, usernames: set[str]) -> dict[str, str]:
+    """Return display names by username (the username where none is set)."""
+    if not usernames:
         return {}
-    query = sa.select(users.c.id, users.c.display_name, users.c.username).where(users.c.id.in_(ids))
-    rows = conn.execute(query)
-    return {r[0]: r[1] or r[2] for r in rows}
+    query = sa.select(users.c.username, users.c.display_name).where(users.c.username.in_(usernames))
+    return {name: display or name for name, display in conn.execute(query)}

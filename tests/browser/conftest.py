@@ -1,0 +1,85 @@
+"""Headless Chromium (Debian's package, driven by Playwright) against gunicorn and `ivr worker` processes."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from playwright.sync_api import Page
+from playwright.sync_api import sync_playwright
+
+from ivr import db
+from ivr import users
+from tests.e2e.conftest import Stack
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+PASSWORD = "browser test password"
+VIEWPORT = {"width": 1366, "height": 768}
+"""A common laptop screen."""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, database_url, redis_url):
+    """One web server and worker for the module, on emptied tables and Redis."""
+    engine = db.make_engine(database_url)
+    with engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+    redis.Redis.from_url(redis_url).flushdb()
+    stack = Stack(tmp_path_factory.mktemp("browser"), database_url, redis_url)
+    stack.base = stack.base.replace("127.0.0.1", "localhost")  # a secure context: Secure cookies over http
+    stack.engine = engine
+    stack.start()
+    yield stack
+    stack.stop()
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def accounts(stack):
+    """Staff of zebera (anna, bert), staff of the integration point (carl), a supervisor (vera)."""
+    from datetime import UTC
+    from datetime import datetime
+
+    now = datetime.now(UTC)
+    with stack.engine.begin() as conn:
+        for name, role, desks, langs, display in (
+                ("anna", "staff", ("zebera",), ("de", "en"), "Anna Arslan"),
+                ("bert", "staff", ("zebera",), ("de",), "Bert Becker"),
+                ("carl", "staff", ("integration_point",), ("de",), "Carl Cetin"),
+                ("vera", "supervisor", ("zebera", "helpers", "info"), ("de",), "Vera Vogel")):
+            users.create(conn, name, PASSWORD, role, now, display_name=display, languages=langs)
+            for desk in desks:
+                users.add_desk(conn, name, desk)
+    return stack
+
+
+@pytest.fixture
+def login(browser, accounts):
+    """`login("anna")` opens a fresh browser context, logs in and returns the page."""
+    contexts = []
+
+    def open_as(username: str) -> Page:
+        context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(accounts.base + "/login")
+        page.get_by_label("Benutzername").fill(username)
+        page.get_by_label("Passwort").fill(PASSWORD)
+        page.get_by_role("button", name="Anmelden").click()
+        page.wait_for_url("**/staff/**")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

@@ -1,0 +1,38 @@
+"""Helpers for browser tests: screenshots into test-artifacts/ and the axe-core accessibility check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+"""axe-core 4.14.1 (MPL-2.0), vendored so the tests need no network."""
+
+
+def shoot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot into test-artifacts/browser/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """Run axe-core (WCAG 2.1 A/AA rules) in the page; return serious and critical violations."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    if bad:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "axe-violations.json").write_text(json.dumps(bad, indent=2))
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]} for v in bad]
+
+
+def open_tasks(stack, desk: str) -> list[dict]:
+    response = stack.api("/api/callbacks", params={"desk": desk, "status": "open"})
+    return response.json()["callbacks"]

@@ -1,0 +1,96 @@
+"""The workbench in headless Chromium: a task from a simulated call is claimed, tried, rescheduled, closed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.pages import axe_violations
+from tests.browser.pages import open_tasks
+from tests.browser.pages import shoot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def task_id(accounts):
+    """A callback task for zebera, left by an Arabic-speaking caller on Tuesday evening."""
+    stack = accounts
+    stack.clock.set("2026-11-24 19:30")
+    caller = stack.phone(caller="+4917612345678")
+    caller.call()
+    for key in ("2", "1", "3", "1", "1", "2"):  # Arabic, a topic, Jobcenter, zebera, this number, no message
+        caller.press(key)
+    caller.hang_up()
+    tasks = stack.eventually(lambda: open_tasks(stack, "zebera"), lambda found: len(found) == 1)
+    stack.clock.set("2026-11-25 08:10")  # Wednesday morning, the desk is open
+    return tasks[0]["id"]
+
+
+def test_staff_work_a_task_from_claim_to_close(login, task_id, accounts):
+    anna = login("anna")
+    expect(anna).to_have_url(re.compile(r"/staff/desks/zebera$"))
+    row = anna.locator("table.tasks tbody tr").filter(has_text="+4917612345678")
+    expect(row).to_contain_text("العربية")
+    expect(row).to_contain_text("nicht Ihre Sprache")
+    expect(row).to_contain_text("frei")
+    shoot(anna, "desk-list")
+    row.get_by_role("link", name="+4917612345678").click()
+    anna.get_by_role("button", name="Übernehmen").click()
+    expect(anna.locator("dd .badge.mine")).to_have_text("Von Ihnen übernommen")
+
+    bert = login("bert")
+    bert.goto(f"{accounts.base}/staff/tasks/{task_id}")
+    expect(bert.get_by_text("In Bearbeitung von Anna Arslan")).to_be_visible()
+    expect(bert.get_by_role("button", name="Übernehmen")).to_have_count(0)
+    expect(bert.get_by_role("button", name="Speichern")).to_have_count(0)
+
+    anna.get_by_label("Nicht erreicht").check()
+    anna.get_by_label("Notiz", exact=True).fill("Mailbox, kein Ansage")
+    anna.get_by_label("Nächsten Versuch planen").check()
+    anna.get_by_label("Nächster Versuch").fill("2026-11-25T13:30")
+    shoot(anna, "task-page")
+    anna.get_by_role("button", name="Speichern").click()
+    expect(anna.get_by_role("status")).to_have_text("Gespeichert.")
+    expect(anna.locator("dl")).to_contain_text("25.11.2026 13:30")
+    expect(anna.locator("dl")).to_contain_text("1 / 3")
+
+    anna.get_by_label("Erreicht – erledigt").check()
+    anna.get_by_label("Notiz", exact=True).fill("Termin am Freitag vereinbart")
+    anna.get_by_role("button", name="Speichern").click()
+    expect(anna.locator("dl")).to_contain_text("geschlossen (erledigt)")
+    history = anna.locator("#hist + table")
+    expect(history).to_contain_text("Versuch: Nicht erreicht")
+    expect(history).to_contain_text("Termin am Freitag vereinbart")
+    shoot(anna, "task-closed")
+    assert open_tasks(accounts, "zebera") == []
+
+
+def test_staff_of_another_desk_cannot_open_the_task(login, task_id, accounts):
+    carl = login("carl")
+    response = carl.goto(f"{accounts.base}/staff/tasks/{task_id}")
+    assert response is not None and response.status == 404
+    response = carl.goto(f"{accounts.base}/staff/desks/zebera")
+    assert response is not None and response.status == 404
+
+
+def test_pages_pass_the_accessibility_check(browser, login, task_id, accounts):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(accounts.base + "/login")
+    shoot(page, "login")
+    assert axe_violations(page) == []
+    context.close()
+    vera = login("vera")
+    for name, path in (("home", "/staff/"), ("desk-list-supervisor", "/staff/desks/zebera"),
+                       ("task-supervisor", f"/staff/tasks/{task_id}"), ("overview", "/staff/overview"),
+                       ("search", "/staff/search?phone=0176+12345678"),
+                       ("desk-list-en", "/staff/desks/zebera?lang=en")):
+        vera.goto(accounts.base + path)
+        shoot(vera, name)
+        assert axe_violations(vera) == [], name
+    anna = login("anna")
+    anna.goto(f"{accounts.base}/staff/tasks/{task_id}")
+    assert axe_violations(anna) == []
