@@ -29,11 +29,24 @@ from ivr.redisserver import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
+CALLS = 200
+"""Distinct calls the load rotates through (each request is signed for its own CallSid)."""
 LUA = """
-wrk.method = "POST"
-wrk.body = "{body}"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["X-Twilio-Signature"] = "{signature}"
+local variants = {{
+{variants}
+}}
+local requests = {{}}
+local counter = 0
+init = function(args)
+  for i, v in ipairs(variants) do
+    requests[i] = wrk.format("POST", nil, {{["Content-Type"] = "application/x-www-form-urlencoded",
+                                           ["X-Twilio-Signature"] = v[2]}}, v[1])
+  end
+end
+request = function()
+  counter = counter + 1
+  return requests[(counter % #requests) + 1]
+end
 """
 
 
@@ -68,9 +81,13 @@ def _wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, fl
 
 
 def _script(tmp: Path, name: str, url: str, params: dict[str, str]) -> Path:
-    signature = RequestValidator(TOKEN).compute_signature(url, params)
+    validator = RequestValidator(TOKEN)
+    variants = []
+    for index in range(CALLS):
+        form = dict(params, CallSid=f"CA{index:032x}")
+        variants.append(f'  {{"{urlencode(form)}", "{validator.compute_signature(url, form)}"}},')
     path = tmp / f"{name}.lua"
-    path.write_text(LUA.format(body=urlencode(params), signature=signature))
+    path.write_text(LUA.format(variants="\n".join(variants)))
     return path
 
 

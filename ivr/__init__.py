@@ -6,6 +6,8 @@ import logging
 from typing import Any
 
 from flask import Flask
+from flask import Request
+from flask.sessions import SecureCookieSessionInterface
 
 from ivr.services import Clock
 from ivr.services import Services
@@ -14,6 +16,15 @@ from ivr.settings import Settings
 from ivr.settings import load_settings
 
 __all__ = ["create_app"]
+
+
+class WebhookAwareSessions(SecureCookieSessionInterface):
+    """Skip the session cookie for Twilio webhooks: they never use one, and the hot path should not pay for it."""
+
+    def open_session(self, app: Flask, request: Request):  # type: ignore[override]
+        if request.path.startswith("/voice/"):
+            return self.null_session_class()
+        return super().open_session(app, request)
 
 
 def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask_config: Any) -> Flask:
@@ -28,6 +39,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
 
         hops = settings.config.web.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore
+    app.session_interface = WebhookAwareSessions()
     Services(settings, clock).init_app(app)
     from ivr import api
     from ivr import health

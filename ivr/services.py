@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,6 @@ import sqlalchemy as sa
 from flask import Flask
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.datastructures import MultiDict
 
 from ivr import callstate
 from ivr.broker import Breaker
@@ -81,7 +81,7 @@ class Services:
 
     # --- context for the engine --------------------------------------------------------------
 
-    def context(self, form: MultiDict, now: datetime) -> Context:
+    def context(self, form: Mapping[str, str], now: datetime) -> Context:
         """Build the engine's view of the world; reads happen only when a desk needs them."""
         caller = form.get("From")
         snapshot = None

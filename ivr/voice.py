@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint
 from flask import Response
 from flask import abort
+from flask import current_app
 from flask import g
 from flask import request
 from werkzeug.exceptions import HTTPException
@@ -20,6 +21,7 @@ from ivr.engine.model import Reached
 from ivr.engine.model import RecordingAttached
 from ivr.engine.model import Step
 from ivr.errors import UnknownNodeError
+from ivr.services import Services
 from ivr.services import services
 from ivr.twilio_auth import is_valid
 
@@ -32,18 +34,27 @@ MAX_FIELD = 512
 def _base() -> str:
     base = g.get("ivr_base")
     if base is None:
-        base = g.ivr_base = services().settings.public_url or (request.scheme + "://" + request.host
-                                                                + request.script_root)
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        base = g.ivr_base = current_app.extensions["ivr"].settings.public_url or (
+            req.scheme + "://" + req.host + req.script_root)
     return base
 
 
 def _request_url() -> str:
-    query = request.query_string.decode("latin-1")
-    return _base() + request.path + ("?" + query if query else "")
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    query = req.query_string.decode("latin-1")
+    return _base() + req.path + ("?" + query if query else "")
+
+
+def _fields() -> dict[str, str]:
+    fields = g.get("ivr_fields")
+    if fields is None:  # one pass over the form; MultiDict.get raises and catches on every missing key
+        fields = g.ivr_fields = {k: v[:MAX_FIELD] for k, v in request.form.items()}
+    return fields
 
 
 def _field(name: str) -> str:
-    return (request.form.get(name) or "")[:MAX_FIELD]
+    return _fields().get(name) or ""
 
 
 def _xml(body: bytes, status: int = 200) -> Response:
@@ -53,8 +64,9 @@ def _xml(body: bytes, status: int = 200) -> Response:
 @bp.before_request
 def _check_signature() -> None:
     svc = services()
+    req = request._get_current_object()  # type: ignore[attr-defined]
     if svc.settings.validate_signatures and not is_valid(
-            svc.settings.twilio_auth_token, _request_url(), request.form, request.headers.get("X-Twilio-Signature")):
+            svc.settings.twilio_auth_token, _request_url(), req.form, req.headers.get("X-Twilio-Signature")):
         abort(403)
 
 
@@ -71,8 +83,7 @@ def _fallback_number() -> str | None:
     return settings.desks[settings.config.hotline.fallback_desk].number
 
 
-def _record_effects(step: Step, call_sid: str, version: str) -> None:
-    svc = services()
+def _record_effects(svc: Services, step: Step, call_sid: str, version: str) -> None:
     now = svc.clock()
     for effect in step.effects:
         if isinstance(effect, CallbackRequested):
@@ -89,11 +100,10 @@ def _record_effects(step: Step, call_sid: str, version: str) -> None:
                                "version": version, "at": now.isoformat()}, now)
 
 
-def _answer(step: Step, call_sid: str, version: str, started: bool = False) -> Response:
-    svc = services()
+def _answer(svc: Services, step: Step, call_sid: str, version: str, started: bool = False) -> Response:
     svc.track(call_sid, step, version, svc.clock(), started=started)
     if step.effects:
-        _record_effects(step, call_sid, version)
+        _record_effects(svc, step, call_sid, version)
     return _xml(svc.renderer.render(step, _base()))
 
 
@@ -102,8 +112,8 @@ def incoming() -> Response:
     """Answer a new call: greeting and language menu."""
     svc = services()
     bundle = svc.store.current
-    step = runtime.start(bundle, svc.context(request.form, svc.clock()))
-    return _answer(step, _field("CallSid"), bundle.version, started=True)
+    step = runtime.start(bundle, svc.context(_fields(), svc.clock()))
+    return _answer(svc, step, _field("CallSid"), bundle.version, started=True)
 
 
 @bp.post("/step")
@@ -122,13 +132,13 @@ def step() -> Response:
     event = Event(digits=_field("Digits") or None, dial_status=_field("DialCallStatus") or None,
                   recording_url=_field("RecordingUrl") or None, recording_sid=_field("RecordingSid") or None,
                   recording_duration=int(duration) if duration.isdigit() else None, call_sid=_field("CallSid"))
-    ctx = svc.context(request.form, svc.clock())
+    ctx = svc.context(_fields(), svc.clock())
     try:
         result = runtime.step(bundle, state, event, ctx)
     except UnknownNodeError:
         log.warning("call %s: unknown node %r, starting over", _field("CallSid"), state.node)
         result = runtime.start(bundle, ctx)
-    return _answer(result, _field("CallSid"), bundle.version)
+    return _answer(svc, result, _field("CallSid"), bundle.version)
 
 
 @bp.post("/status")
