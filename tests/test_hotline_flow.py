@@ -264,3 +264,32 @@ class TestCallbackCapture:
         caller, _ = _walk(phone, "de", keys[desks[limit]])
         turn = caller.press("1")
         assert "oft um einen Rückruf" in turn.text and turn.hung_up
+
+
+class TestEveryMenuAfterTheLanguageMenu:
+    """0 reaches a person and * repeats, in the callback questions too."""
+
+    @pytest.fixture(autouse=True)
+    def _closed(self, api):
+        api.post("/api/desks/auslaenderbehoerde/closure", json={"until": "2026-11-24T20:00:00+01:00"})
+
+    def test_star_repeats_the_number_choice_and_zero_reaches_a_person(self, phone, settings):
+        caller, turn = _walk(phone, "de", "1 1")
+        first = turn.gather.find("Say").text
+        turn = caller.press("*")
+        assert turn.gather.find("Say").text == first
+        turn = caller.press("0")
+        assert turn.dialed == settings.desks["info"].number
+
+    def test_star_and_zero_in_read_back_and_consent(self, phone, settings):
+        caller, _ = _walk(phone, "de", "1 1")
+        caller.press("2")
+        turn = caller.press("015112345678")
+        turn = caller.press("*")
+        assert digits_in(turn.gather.find("Say").text) == "015112345678"
+        turn = caller.press("1")  # settled: consent question
+        consent = turn.gather.find("Say").text
+        turn = caller.press("*")
+        assert turn.gather.find("Say").text == consent
+        turn = caller.press("0")
+        assert turn.dialed == settings.desks["info"].number

@@ -89,6 +89,10 @@ def _compile_node(node_id: str, raw: BaseModel, line: int, config: FileConfig) -
     return Node(**common, next=getattr(raw, "next", None))
 
 
+def _recording_url(audio: str) -> str:
+    return audio if "://" in audio else f"{prompt_text.AUDIO_ROOT}/{audio.lstrip('/')}"
+
+
 def read_files(flows_dir: str | Path, files: Iterable[str | Path] | None = None) -> list[tuple[str, str]]:
     """Return (path, text) of the flow files to load: the given ones, or every *.yaml in flows_dir."""
     paths = [Path(f) for f in files] if files else sorted(Path(flows_dir).glob("*.yaml"))
@@ -114,6 +118,7 @@ def compile_bundle(sources: list[tuple[str, str]], config: FileConfig, audio_dir
         if model is not None:
             docs.append((doc, model))
     prompts: dict[str, dict[str, str]] = {}
+    recordings: dict[tuple[str, str], str] = {}
     prompt_lines: dict[str, tuple[Document, str]] = {}
     manifest: schema.AudioManifest | None = None
     flows_raw: list[tuple[Document, schema.FlowFile]] = []
@@ -123,7 +128,15 @@ def compile_bundle(sources: list[tuple[str, str]], config: FileConfig, audio_dir
             for pid, texts in model.prompts.items():
                 if pid in prompts:
                     problems.append(doc.problem(("prompts", pid), f"prompt {pid!r} is defined twice"))
-                prompts[pid] = {lang: prompt_text.substitute_static(t, static) for lang, t in texts.items()}
+                prompts[pid] = {}
+                for lang, given in texts.items():
+                    if isinstance(given, schema.RecordedPrompt):
+                        recordings[(pid, lang)] = _recording_url(given.audio)
+                        if "://" not in given.audio and not (Path(audio_dir) / given.audio).is_file():
+                            problems.append(doc.problem(("prompts", pid, lang), f"prompt {pid!r} ({lang}): "
+                                                        f"audio file {given.audio!r} not found"))
+                        given = given.text
+                    prompts[pid][lang] = prompt_text.substitute_static(given, static)
                 prompt_lines[pid] = (doc, pid)
         elif isinstance(model, schema.AudioManifest):
             manifest = model
@@ -174,6 +187,7 @@ def compile_bundle(sources: list[tuple[str, str]], config: FileConfig, audio_dir
         recording_seconds=config.callbacks.recording_max_seconds,
         callback_limit=config.callbacks.per_number_daily_limit,
         warnings=tuple(str(p) for p in problems),
+        recordings=MappingProxyType(recordings),
     )
     _ = manifest  # the manifest's review status is reported by `ivr flows check`
     return bundle, problems

@@ -121,6 +121,7 @@ class Bundle:
     recording_seconds: int
     callback_limit: int
     warnings: tuple[str, ...] = ()
+    recordings: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (prompt, language) -> audio URL
 
     @property
     def flow(self) -> Flow:

@@ -99,6 +99,9 @@ def _clips(lang: str, name: str, value: Value) -> list[str]:
 def speak(bundle: Bundle, prompt: str, lang: str, values: Mapping[str, Value] | None = None) -> tuple[Utterance, ...]:
     """Render one prompt in a language as Say or Play items."""
     values = values or {}
+    recording = bundle.recordings.get((prompt, lang))
+    if recording is not None:  # an operator's recording replaces text-to-speech and placeholder clips
+        return (Play(recording),)
     info = bundle.languages[lang]
     text = bundle.prompts[prompt][lang]
     if not info.audio:

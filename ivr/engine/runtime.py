@@ -266,9 +266,14 @@ def _desk_input(out: _Out, node: Node, state: State, event: Event, ctx: Context)
         _choice_input(out, node, state, digits, ctx)
     elif sub == "entry":
         _entry_input(out, node, state, digits, ctx)
+    elif sub in ("confirm", "consent") and digits == "0" and desk != out.bundle.fallback_desk:
+        _to_person(out, state, ctx)
     elif sub == "confirm":
         if digits == "1" and state.number:
             _settle(out, node, state, state.number, ctx)
+        elif digits == "*" and state.number:
+            items = out.render("cb_readback", {"digits": _readable(state.number)})
+            out.gather(state, items, out.bundle.menu_timeout)
         elif digits == "2":
             _ask_number(out, state.but(sub="entry", number=None, retries=0))
         else:
@@ -279,8 +284,10 @@ def _desk_input(out: _Out, node: Node, state: State, event: Event, ctx: Context)
             out.flush()
             out.actions.append(Record(state.but(sub="recorded"), out.bundle.recording_seconds))
             out.actions.append(Redirect(state.but(sub="recorded")))
-        elif digits == "2" or state.retries >= node.max_retries:
+        elif digits == "2" or (digits != "*" and state.retries >= node.max_retries):
             _promise(out, desk)
+        elif digits == "*":
+            out.gather(state, out.render("consent"), out.bundle.menu_timeout)
         else:
             out.say("invalid" if digits else "no_input")
             out.gather(state.but(retries=state.retries + 1), out.render("consent"), out.bundle.menu_timeout)

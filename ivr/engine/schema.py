@@ -118,12 +118,19 @@ class FlowFile(_Raw):
     nodes: dict[Annotated[str, Field(pattern=NODE_ID)], Node] = Field(min_length=1)
 
 
+class RecordedPrompt(_Raw):
+    """A prompt given as a recording: a file under ivr/static/audio/ or an absolute https:// URL."""
+
+    audio: str = Field(min_length=1)
+    text: str = ""  # what the recording says, for the simulator, the graph and reviewers
+
+
 class PromptsFile(_Raw):
-    """The prompt catalogue: prompt id -> language -> text."""
+    """The prompt catalogue: prompt id -> language -> text (or a recording)."""
 
     spec_version: Literal[1]
     kind: Literal["prompts"]
-    prompts: dict[Annotated[str, Field(pattern=NODE_ID)], dict[str, str]]
+    prompts: dict[Annotated[str, Field(pattern=NODE_ID)], dict[str, str | RecordedPrompt]]
 
 
 class AudioEntry(BaseModel):

@@ -174,3 +174,18 @@ def test_read_files_takes_every_yaml(tmp_path):
     (tmp_path / "a.yaml").write_text("x: 1")
     (tmp_path / "b.json").write_text("{}")
     assert [Path(p).name for p, _ in read_files(tmp_path)] == ["a.yaml"]
+
+
+def test_a_prompt_may_be_a_recording_by_file_or_url(config):
+    import re
+
+    from ivr.engine import prompts as prompt_text
+
+    recorded = '    de: {audio: "https://cdn.example.org/who.mp3", text: "Wer ruft an?"}\n'
+    text = re.sub(r"(  who_menu:\n)    de: .*\n", lambda m: m.group(1) + recorded, PROMPTS.read_text(), count=1)
+    bundle, problems = compile_bundle([("flows/prompts.yaml", text), _flow(MINIMAL)], config, AUDIO)
+    assert _errors(problems) == []
+    assert [p.url for p in prompt_text.speak(bundle, "who_menu", "de")] == ["https://cdn.example.org/who.mp3"]
+    missing = text.replace("https://cdn.example.org/who.mp3", "de/nothing.wav")
+    _, problems = compile_bundle([("flows/prompts.yaml", missing), _flow(MINIMAL)], config, AUDIO)
+    assert any("audio file 'de/nothing.wav' not found" in e for e in _errors(problems))
