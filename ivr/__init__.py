@@ -60,5 +60,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     metrics.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(jobmonitor.bp)
+    from ivr import operators  # issue 6: flow graph and phone simulator
+
+    app.register_blueprint(operators.bp)
     logging.getLogger(__name__).info("hotline ready, flows version %s", app.extensions["ivr"].store.current.version)
     return app

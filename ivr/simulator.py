@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import tempfile
+import threading
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -96,6 +97,8 @@ class Simulator:
             closures.set_closure(self.services.engine, desk, "closure", self.now + timedelta(days=1),
                                  "simulated closure", {}, "simulator", self.now)
         self.services.closures.refresh()
+        # the clock stands still and only this object changes closures: no refresh thread per simulated call
+        self.services.closures._thread = threading.current_thread()
 
     def close(self) -> None:
         """Dispose of the app and delete the throwaway database."""

@@ -1,0 +1,61 @@
+"""The operators' simulator page: operator login required, inline graph, a call over fetch/JSON."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ivr import create_app
+from ivr import users
+
+
+@pytest.fixture
+def app(settings, clock):
+    app = create_app(settings, clock=clock, TESTING=True, SESSION_COOKIE_SECURE=False)
+    yield app
+    app.extensions["ivr"].engine.dispose()
+
+
+def _client(app, engine, clock, role):
+    with engine.begin() as conn:
+        users.create(conn, f"{role}1", "a long test password", role, clock(), display_name=role)
+        user_id = users.authenticate(conn, f"{role}1", "a long test password").id
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["uid"] = user_id
+    return client
+
+
+def test_page_needs_the_operator_role(app, engine, clock):
+    assert app.test_client().get("/operator/simulator").status_code == 302
+    assert _client(app, engine, clock, "staff").get("/operator/simulator").status_code == 403
+
+
+def test_operator_calls_through_the_page_api(app, engine, clock):
+    client = _client(app, engine, clock, "operator")
+    page = client.get("/operator/simulator")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<svg" in html and "Ausländerbehörde" in html
+    token = re.search(r'data-csrf="([^"]+)"', html).group(1)
+    headers = {"X-CSRFToken": token}
+    setup = {"lang": "ar", "at": "2026-11-24 10:00", "closed": ["zebera"]}
+
+    def run(keys, **extra):
+        return client.post("/operator/simulator/run", json={"setup": setup, "keys": keys, **extra},
+                           headers=headers)
+
+    no_token = client.post("/operator/simulator/run", json={"setup": setup, "keys": []})
+    assert no_token.status_code == 400  # CSRF
+    start = run([]).get_json()
+    assert start["waits"] == "keys" and start["turns"][-1]["heard"][-1]["language"] == "arb"
+    step = run(["1", "3", "1"]).get_json()  # replayed from the start (or continued from the cache)
+    assert step["waits"] == "keys"  # zebera is closed: call me on this number?
+    assert "الرقم" in " ".join(h["text"] for h in step["turns"][-1]["heard"])
+    end = run(["1", "3", "1", "1"], hang_up=True).get_json()
+    assert (end["ending"], end["kind"], end["desk"], end["number"]) == (
+        "callback task for desk zebera (call back +4917612345678)", "callback", "zebera", "+4917612345678")
+    assert run([], setup=None).status_code == 200  # an empty setup means now, the default caller, no closures
+    bad = client.post("/operator/simulator/run", json={"setup": {"closed": ["nowhere"]}}, headers=headers)
+    assert bad.status_code == 400 and "unknown desk" in bad.get_json()["error"]
