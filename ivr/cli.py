@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 
@@ -45,13 +44,10 @@ def db_upgrade() -> None:
 @click.option("--burst", is_flag=True, help="Process what is queued, then exit (for tests and cron).")
 def worker(burst: bool) -> None:
     """Run the RQ worker on the hotline's queues, with the outbox relay beside it."""
-    from rq import Queue
-    from rq import Worker
-
     from ivr import logs
-    from ivr.queue import QUEUE_NAMES
     from workers import context
     from workers import relay
+    from workers import runner
 
     logs.install()
     settings = _settings()
@@ -64,10 +60,8 @@ def worker(burst: bool) -> None:
         relay.relay_once(env)
     else:
         threading.Thread(target=relay.run_forever, args=(env, stop), name="outbox-relay", daemon=True).start()
-    queues = [Queue(name, connection=env.redis) for name in QUEUE_NAMES]
     try:
-        Worker(queues, connection=env.redis).work(burst=burst, with_scheduler=True,
-                                                  logging_level=logging.INFO)
+        runner.work(env.redis, burst=burst)  # restarts RQ's worker after a Redis outage (issue 4)
     finally:
         stop.set()
 

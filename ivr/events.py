@@ -83,11 +83,13 @@ class Intake:
             os.fsync(handle.fileno())
 
 
-def pending(engine: Engine, older_than: datetime, limit: int = 500) -> list[int]:
+def pending(engine: Engine, older_than: datetime, limit: int = 500, newer_than: datetime | None = None) -> list[int]:
     """Return ids of events not yet processed that were never queued, or queued before `older_than`."""
     query = (sa.select(events.c.id).where(events.c.processed_at.is_(None))
              .where(sa.or_(events.c.enqueued_at.is_(None), events.c.enqueued_at < older_than))
              .order_by(events.c.id).limit(limit))
+    if newer_than is not None:  # older ones were dead-lettered and have expired with the failed-job registry
+        query = query.where(events.c.created_at > newer_than)
     with engine.connect() as conn:
         return [row[0] for row in conn.execute(query)]
 

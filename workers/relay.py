@@ -20,8 +20,15 @@ from workers.context import JobContext
 log = logging.getLogger(__name__)
 RELAY_INTERVAL = 5.0
 """Seconds between two relay passes."""
-STALE_AFTER = timedelta(seconds=90)
-"""An event queued this long ago but not processed is queued again (its job may have been lost)."""
+STALE_AFTER = timedelta(seconds=10)
+"""An event queued this long ago, not processed, and without a job in Redis lost its job: queue it again."""
+
+
+def _without_job(conn: redis.Redis, ids: list[int]) -> list[int]:
+    pipe = conn.pipeline(transaction=False)
+    for event_id in ids:
+        pipe.exists(f"rq:job:{queue.event_job_id(event_id)}")
+    return [event_id for event_id, exists in zip(ids, pipe.execute(), strict=True) if not exists]
 
 
 def relay_once(env: JobContext, now: datetime | None = None) -> int:
@@ -33,12 +40,15 @@ def relay_once(env: JobContext, now: datetime | None = None) -> int:
         imported = events.import_spool(env.engine, env.cipher, env.spool_dir)
         if imported:
             log.info("imported %d spooled events", imported)
+    keep = env.settings.config.retention.failed_jobs_days * 86400
+    checked = events.pending(env.engine, now - STALE_AFTER, newer_than=now - timedelta(seconds=keep))
     count = 0
-    for event_id in events.pending(env.engine, now - STALE_AFTER):
-        if queue.enqueue_event(env.redis, event_id, env.settings.config.retention.failed_jobs_days * 86400):
+    for event_id in _without_job(env.redis, checked):  # queued jobs, retries and dead letters stay as they are
+        if queue.enqueue_event(env.redis, event_id, keep):
             count += 1
+    if checked:  # checked ones go to the back of the line
         with env.engine.begin() as conn:
-            conn.execute(table.update().where(table.c.id == event_id).values(enqueued_at=now))
+            conn.execute(table.update().where(table.c.id.in_(checked)).values(enqueued_at=now))
     if count:
         log.info("relay queued %d events", count)
     reaper.requeue_orphans(env.redis)

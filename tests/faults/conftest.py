@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -82,6 +83,8 @@ class Stack:
         self.db_link = tmp / "worker-db"
         self.db_link.symlink_to(tmp / "db")
         self.worker_database_url = f"sqlite:///{self.db_link / 'ivr.sqlite3'}"
+        self.flows_dir = tmp / "flows"  # a copy: the repository's folder may be edited while tests run
+        shutil.copytree(ROOT / "flows", self.flows_dir)
         self.clock_file = tmp / "clock"
         self.clock_file.write_text("")
         self.web_port = free_port()
@@ -96,7 +99,8 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "REDIS_", "DATABASE_", "TWILIO_"))}
         env.update({"REDIS_URL": self.redis.url, "DATABASE_URL": self.database_url, "TWILIO_AUTH_TOKEN": TOKEN,
                     "SECRET_KEY": "test-secret", "IVR_API_TOKEN": API_TOKEN,
-                    "IVR_INSTANCE_DIR": str(self.tmp / "instance"), "IVR_TEST_CLOCK_FILE": str(self.clock_file),
+                    "IVR_INSTANCE_DIR": str(self.tmp / "instance"),
+                    "IVR_FLOWS_DIR": str(self.flows_dir), "IVR_TEST_CLOCK_FILE": str(self.clock_file),
                     "PYTHONUNBUFFERED": "1"})
         env.update(extra)
         return env
