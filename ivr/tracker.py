@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from datetime import datetime
 
@@ -24,13 +25,19 @@ redis.call('HSET', KEYS[1], 'lang', ARGV[2], 'version', ARGV[3])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'desk', ARGV[4]) end
 if ARGV[5] ~= '' then redis.call('HSETNX', KEYS[1], 'started', ARGV[5]) end
 redis.call('EXPIRE', KEYS[1], ttl)
-if #ARGV > 5 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, 6))
+if #ARGV > 6 then
+  local at = tonumber(ARGV[6])
+  for i = 7, #ARGV do
+    redis.call('ZADD', KEYS[2], at + i - 7, string.format('%.0f', at + i - 7) .. ':' .. ARGV[i])
+  end
   redis.call('EXPIRE', KEYS[2], ttl)
 end
 return 1
 """
-"""Language, version, desk and the visited nodes of one webhook, applied atomically."""
+"""Language, version, desk and the visited nodes of one webhook, applied atomically.
+
+Nodes go into a sorted set scored by the web process's clock in microseconds: a call's webhooks may be served by
+different processes whose batches reach Redis in any order, but the caller pressed keys seconds apart."""
 
 
 class Tracker:
@@ -47,7 +54,8 @@ class Tracker:
     def add(self, call_sid: str, lang: str, version: str, desk: str, started: datetime | None,
             visited: tuple[str, ...]) -> None:
         """Remember one webhook's nodes; returns at once."""
-        self._pending.append((call_sid, lang, version, desk, started.isoformat() if started else "", visited))
+        self._pending.append((call_sid, lang, version, desk, started.isoformat() if started else "",
+                              time.time_ns() // 1000, visited))
         if self._thread is None or not self._thread.is_alive():
             self._start()
 
@@ -71,10 +79,10 @@ class Tracker:
             batch.append(self._pending.popleft())
         try:
             pipe = self.conn.pipeline(transaction=False)
-            for sid, lang, version, desk, started, visited in batch:
+            for sid, lang, version, desk, started, at, visited in batch:
                 key = f"ivr:call:{sid}"
-                self.script(keys=[key, key + ":path"], args=[CALL_KEY_TTL, lang, version, desk, started, *visited],
-                            client=pipe)
+                self.script(keys=[key, key + ":path"],
+                            args=[CALL_KEY_TTL, lang, version, desk, started, at, *visited], client=pipe)
             pipe.execute()
         except redis.RedisError as exc:
             self.breaker.trip()

@@ -62,12 +62,12 @@ def _tracked(env: JobContext, call_sid: str) -> dict[str, Any]:
     try:
         pipe = env.redis.pipeline(transaction=False)
         pipe.hgetall(key)
-        pipe.lrange(key + ":path", 0, -1)
+        pipe.zrange(key + ":path", 0, -1)
         info, path = pipe.execute()
     except redis.RedisError:
         return {}
     tracked: dict[str, Any] = {k.decode(): v.decode() for k, v in info.items()}
-    tracked["path"] = [p.decode() for p in path]
+    tracked["path"] = [p.decode().split(":", 1)[1] for p in path]  # members are "<microseconds>:<node>"
     if tracked.get("started"):
         tracked["started"] = datetime.fromisoformat(tracked["started"])
     return tracked
