@@ -80,6 +80,10 @@ def _register() -> None:
     from ivr.fallback_export import fallback  # issue 7
 
     main.add_command(fallback)
+    from ivr.cli_privacy import COMMANDS as privacy_commands  # issue 4
+
+    for command in privacy_commands:
+        main.add_command(command)
 
 
 _register()

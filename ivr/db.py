@@ -209,7 +209,7 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 5})
+        engine = sa.create_engine(url, connect_args={"timeout": 5}, hide_parameters=True)  # no numbers in errors
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(conn, _record):  # WAL lets web and worker processes write side by side
@@ -223,7 +223,7 @@ def make_engine(url: str) -> Engine:
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=2,
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=2, hide_parameters=True,
                             connect_args={"connect_timeout": 2, "options": "-c statement_timeout=5000"})
 
 
