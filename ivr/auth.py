@@ -60,7 +60,7 @@ def _is_public(path: str) -> bool:
 
 
 def _guard():
-    """Default deny: every path outside the public list needs a logged-in user; every form needs a CSRF token."""
+    """Default deny: paths outside the public list need a logged-in user; every form needs a CSRF token."""
     path = request.path
     if path.startswith(TOKEN_PREFIXES) or path.startswith("/voice/"):
         return None
@@ -83,6 +83,7 @@ def current_user() -> User | None:
 
 def login_required(roles: tuple[str, ...] | None = None) -> Callable[[F], F]:
     """Redirect anonymous requests to /login; answer 403 when the user's role is not in `roles`."""
+
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -92,7 +93,9 @@ def login_required(roles: tuple[str, ...] | None = None) -> Callable[[F], F]:
             if roles is not None and user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapper  # type: ignore[return-value]
+
     return decorate
 
 
@@ -112,8 +115,12 @@ def _failure_key(username: str) -> str:
 def _locked(conn: sa.Connection, key: str) -> bool:
     svc = services()
     since = svc.clock() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    count = conn.execute(sa.select(sa.func.count()).select_from(login_failures)
-                         .where(login_failures.c.key == key).where(login_failures.c.at > since)).scalar_one()
+    count = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(login_failures)
+        .where(login_failures.c.key == key)
+        .where(login_failures.c.at > since)
+    ).scalar_one()
     return count >= current_app.config["LOGIN_MAX_FAILURES"]
 
 
@@ -134,6 +141,8 @@ def login():
             else:
                 user = users.authenticate(conn, username, password)
                 if user is None:
+                    window = timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+                    conn.execute(login_failures.delete().where(login_failures.c.at < now - window))
                     conn.execute(login_failures.insert().values(key=key, at=now))
                     audit.write(conn, "anonymous", "login.failed", None, now)
                     error, status = translate("login_failed"), 401

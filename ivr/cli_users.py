@@ -18,6 +18,15 @@ def _desk(svc, desk: str) -> str:
     return desk
 
 
+def _one_body(svc, role: str, desks) -> None:
+    """Refuse desks of two public bodies for anyone but admins: personal data stays within one body."""
+    bodies = {svc.settings.desks[d].body for d in desks if d in svc.settings.desks}
+    if role != "admin" and len(bodies) > 1:
+        raise click.ClickException(
+            f"desks of one body only (stadt, jobcenter or ba), not {', '.join(sorted(bodies))}"
+        )
+
+
 @click.group("users")
 def users_group() -> None:
     """Staff accounts, roles and desk memberships."""
@@ -31,8 +40,15 @@ def users_group() -> None:
 @click.option("--phone", default=None, help="The person's own phone (E.164) for click-to-call.")
 @click.option("--languages", default="de", help="Languages the person speaks, comma-separated (de,en,ar).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def users_create(username: str, role: str, display_name: str, desks: tuple[str, ...], phone: str | None,
-                 languages: str, password: str) -> None:
+def users_create(
+    username: str,
+    role: str,
+    display_name: str,
+    desks: tuple[str, ...],
+    phone: str | None,
+    languages: str,
+    password: str,
+) -> None:
     """Create USERNAME with a role, desks and a password."""
     from ivr import audit
     from ivr import users
@@ -40,16 +56,19 @@ def users_create(username: str, role: str, display_name: str, desks: tuple[str, 
     svc = _services()
     for desk in desks:
         _desk(svc, desk)
+    _one_body(svc, role, desks)
     now = svc.clock()
     try:
         with svc.engine.begin() as conn:
             langs = tuple(x.strip() for x in languages.split(",") if x.strip())
-            user_id = users.create(conn, username, password, role, now, display_name=display_name,
-                                   phone=phone, languages=langs)
+            user_id = users.create(
+                conn, username, password, role, now, display_name=display_name, phone=phone, languages=langs
+            )
             for desk in desks:
                 users.add_desk(conn, username, desk)
-            audit.write(conn, "cli", "user.create", f"user:{user_id}", now,
-                        f"role={role} desks={','.join(desks)}")
+            audit.write(
+                conn, "cli", "user.create", f"user:{user_id}", now, f"role={role} desks={','.join(desks)}"
+            )
     except users.UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"created {username} ({role})")
@@ -99,6 +118,10 @@ def _membership(username: str, desk: str, add: bool) -> None:
     now = svc.clock()
     try:
         with svc.engine.begin() as conn:
+            if add:
+                user = users.load(conn, users.user_id(conn, username))
+                if user is not None:
+                    _one_body(svc, user.role, (*user.desks, desk))
             changed = users.add_desk(conn, username, desk) if add else users.remove_desk(conn, username, desk)
             action = "user.add_desk" if add else "user.remove_desk"
             audit.write(conn, "cli", action, f"user:{username}", now, desk)
@@ -114,15 +137,32 @@ def _membership(username: str, desk: str, add: bool) -> None:
 @click.option("--name", "display_name")
 @click.option("--phone")
 @click.option("--languages")
+@click.option("--ui-lang", type=click.Choice(["de", "en"]), help="Interface language after login.")
 @click.option("--active/--inactive", default=None)
-def users_set(username: str, role: str | None, display_name: str | None, phone: str | None,
-              languages: str | None, active: bool | None) -> None:
-    """Change a user's role, name, phone, languages or active flag."""
+def users_set(
+    username: str,
+    role: str | None,
+    display_name: str | None,
+    phone: str | None,
+    languages: str | None,
+    ui_lang: str | None,
+    active: bool | None,
+) -> None:
+    """Change a user's role, name, phone, languages, interface language or active flag."""
     from ivr import audit
     from ivr import users
 
-    values = {k: v for k, v in (("role", role), ("display_name", display_name), ("phone", phone or None),
-                                ("active", active)) if v is not None}
+    values = {
+        k: v
+        for k, v in (
+            ("role", role),
+            ("display_name", display_name),
+            ("phone", phone or None),
+            ("ui_lang", ui_lang),
+            ("active", active),
+        )
+        if v is not None
+    }
     if languages is not None:
         values["languages"] = tuple(x.strip() for x in languages.split(",") if x.strip())
     svc = _services()
@@ -144,8 +184,13 @@ def users_list() -> None:
     svc = _services()
     with svc.engine.connect() as conn:
         for user in users.listing(conn):
-            fields = [user.username, user.role, ",".join(user.desks) or "-", ",".join(user.languages),
-                      "phone" if user.phone else "no phone"]
+            fields = [
+                user.username,
+                user.role,
+                ",".join(user.desks) or "-",
+                ",".join(user.languages),
+                "phone" if user.phone else "no phone",
+            ]
             click.echo("\t".join(fields))
 
 

@@ -19,8 +19,10 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (German, English)
     "username": ("Benutzername", "Username"),
     "password": ("Passwort", "Password"),
     "login_failed": ("Benutzername oder Passwort ist falsch.", "Wrong username or password."),
-    "login_locked": ("Zu viele Fehlversuche. Bitte später erneut versuchen.",
-                     "Too many failed attempts. Please try again later."),
+    "login_locked": (
+        "Zu viele Fehlversuche. Bitte später erneut versuchen.",
+        "Too many failed attempts. Please try again later.",
+    ),
     "my_desks": ("Meine Theken", "My desks"),
     "overview": ("Übersicht", "Overview"),
     "search": ("Suche", "Search"),
@@ -58,18 +60,26 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (German, English)
     "forward_to": ("An Theke", "To desk"),
     "forward_note": ("Notiz zur Weiterleitung", "Note for the other desk"),
     "call_now": ("Jetzt zurückrufen", "Call back now"),
-    "call_disabled": ("Anruf aus dem Browser ist nicht eingerichtet (kein Twilio-Konto konfiguriert). "
-                      "Bitte die Nummer mit dem Diensttelefon wählen.",
-                      "Calling from the browser is not set up (no Twilio account configured). "
-                      "Please dial the number with your desk phone."),
-    "call_no_phone": ("Für Ihr Konto ist keine eigene Telefonnummer hinterlegt.",
-                      "No phone number is set for your account."),
-    "call_started": ("Ihr Telefon klingelt gleich. Nach dem Abheben wird die anrufende Person verbunden.",
-                     "Your phone will ring. When you answer, the caller is connected."),
+    "call_disabled": (
+        "Anruf aus dem Browser ist nicht eingerichtet (kein Twilio-Konto konfiguriert). "
+        "Bitte die Nummer mit dem Diensttelefon wählen.",
+        "Calling from the browser is not set up (no Twilio account configured). "
+        "Please dial the number with your desk phone.",
+    ),
+    "call_no_phone": (
+        "Für Ihr Konto ist keine eigene Telefonnummer hinterlegt.",
+        "No phone number is set for your account.",
+    ),
+    "call_started": (
+        "Ihr Telefon klingelt gleich. Nach dem Abheben wird die anrufende Person verbunden.",
+        "Your phone will ring. When you answer, the caller is connected.",
+    ),
     "call_failed": ("Der Anruf konnte nicht gestartet werden.", "The call could not be started."),
-    "call_explain": ("Twilio ruft zuerst Ihr Telefon an und verbindet dann die anrufende Person. Angezeigt wird "
-                     "die Hotline-Nummer.", "Twilio first calls your phone, then connects the caller. The caller "
-                     "sees the hotline number."),
+    "call_explain": (
+        "Twilio ruft zuerst Ihr Telefon an und verbindet dann die anrufende Person. Angezeigt wird "
+        "die Hotline-Nummer.",
+        "Twilio first calls your phone, then connects the caller. The caller sees the hotline number.",
+    ),
     "export_csv": ("Als CSV exportieren", "Export as CSV"),
     "search_phone": ("Nach Telefonnummer suchen", "Search by phone number"),
     "search_hint": ("z. B. 0176 1234567 oder +49 176 1234567", "e.g. 0176 1234567 or +49 176 1234567"),
@@ -88,18 +98,24 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (German, English)
     "what": ("Was", "What"),
     "claimed_elsewhere": ("Diese Aufgabe bearbeitet bereits", "This task is already being worked by"),
     "saved": ("Gespeichert.", "Saved."),
-    "closed_unreachable": ("Letzter Versuch erfolglos: Aufgabe als nicht erreichbar geschlossen.",
-                           "Last attempt failed: task closed as unreachable."),
+    "closed_unreachable": (
+        "Letzter Versuch erfolglos: Aufgabe als nicht erreichbar geschlossen.",
+        "Last attempt failed: task closed as unreachable.",
+    ),
     "forwarded": ("Weitergeleitet.", "Forwarded."),
-    "forward_conflict": ("Die Zieltheke hat für diesen Anruf schon eine Aufgabe.",
-                         "The target desk already has a task for this call."),
+    "forward_conflict": (
+        "Die Zieltheke hat für diesen Anruf schon eine Aufgabe.",
+        "The target desk already has a task for this call.",
+    ),
     "task_closed": ("Diese Aufgabe ist geschlossen.", "This task is closed."),
     "must_claim": ("Bitte die Aufgabe zuerst übernehmen.", "Please claim the task first."),
     "invalid_input": ("Eingabe unvollständig.", "Incomplete input."),
     "your_languages": ("Ihre Sprachen", "Your languages"),
     "switch_lang": ("English", "Deutsch"),
-    "no_desks": ("Sie sind keiner Theke zugeordnet. Bitte wenden Sie sich an die Administration.",
-                 "You are not assigned to a desk. Please contact the administrators."),
+    "no_desks": (
+        "Sie sind keiner Theke zugeordnet. Bitte wenden Sie sich an die Administration.",
+        "You are not assigned to a desk. Please contact the administrators.",
+    ),
     "aggregates_only": ("Nur Summen, keine personenbezogenen Daten.", "Aggregates only, no personal data."),
     "next_attempt_at": ("nächster Versuch", "next attempt"),
     # attempt outcomes and history kinds

@@ -37,8 +37,9 @@ def overview():
     now = svc.clock()
     desks = list(svc.settings.desks)
     with svc.engine.connect() as conn:
-        figures = tasks.overview(conn, desks, now, now.astimezone(ZoneInfo(svc.settings.config.hotline.timezone))
-                                 .date())
+        figures = tasks.overview(
+            conn, desks, now, now.astimezone(ZoneInfo(svc.settings.config.hotline.timezone)).date()
+        )
     return render_template("staff/overview.html", figures=figures, all_desks=svc.settings.desks, now=now)
 
 
@@ -56,5 +57,11 @@ def search():
         with svc.engine.begin() as conn:
             rows = tasks.search(conn, phone, desks)
             audit.write(conn, user.username, "search.phone", None, svc.clock(), f"{len(rows)} results")
-    return render_template("staff/search.html", raw=raw, phone=phone, invalid=bool(raw) and not phone, rows=rows,
-                           all_desks=svc.settings.desks)
+    return render_template(
+        "staff/search.html",
+        raw=raw,
+        phone=phone,
+        invalid=bool(raw) and not phone,
+        rows=rows,
+        all_desks=svc.settings.desks,
+    )

@@ -6,7 +6,6 @@ import csv
 import io
 import logging
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint
@@ -16,9 +15,7 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
-from flask import send_file
 from flask import url_for
-from twilio.base.exceptions import TwilioException
 
 from ivr import audit
 from ivr import tasks
@@ -27,7 +24,6 @@ from ivr import users
 from ivr.auth import current_user
 from ivr.auth import login_required
 from ivr.i18n import translate
-from ivr.i18n import ui_lang
 from ivr.services import services
 from ivr.tasks import TaskError
 
@@ -55,7 +51,8 @@ def _desk_or_404(desk: str) -> str:
     return desk
 
 
-def _task_or_404(conn, task_id: int) -> dict:
+def task_or_404(conn, task_id: int) -> dict:
+    """Load a task the user may see; 404 for tasks of other desks, as if they did not exist."""
     task = tasks.get(conn, task_id)
     user = current_user()
     if task is None or user is None or not user.sees(task["desk"]):
@@ -63,7 +60,8 @@ def _task_or_404(conn, task_id: int) -> dict:
     return task
 
 
-def _audit(conn, action: str, target: str, detail: str | None = None) -> None:
+def audit_view(conn, action: str, target: str, detail: str | None = None) -> None:
+    """Write an audit entry for the logged-in user (every view of personal data gets one)."""
     user = current_user()
     audit.write(conn, user.username if user else "anonymous", action, target, services().clock(), detail)
 
@@ -95,12 +93,18 @@ def desk(desk: str):
     now = svc.clock()
     with svc.engine.begin() as conn:
         rows = tasks.open_tasks(conn, [desk])
-        _audit(conn, "view.desk_list", f"desk:{desk}", f"{len(rows)} tasks")
+        audit_view(conn, "view.desk_list", f"desk:{desk}", f"{len(rows)} tasks")
     schedule = svc.schedules[desk]
     for row in rows:
         row["hours_left"] = tasks.remaining_service_hours(schedule, now, row["due_at"])
-    return render_template("staff/desk.html", desk=desk, rows=rows, now=now, all_desks=svc.settings.desks,
-                           languages=svc.settings.config.languages)
+    return render_template(
+        "staff/desk.html",
+        desk=desk,
+        rows=rows,
+        now=now,
+        all_desks=svc.settings.desks,
+        languages=svc.settings.config.languages,
+    )
 
 
 @bp.get("/desks/<desk>/export.csv")
@@ -111,19 +115,47 @@ def export(desk: str):
     svc = services()
     with svc.engine.begin() as conn:
         rows = tasks.open_tasks(conn, [desk])
-        _audit(conn, "export.csv", f"desk:{desk}", f"{len(rows)} tasks")
+        audit_view(conn, "export.csv", f"desk:{desk}", f"{len(rows)} tasks")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(["id", "desk", "phone", "language", "received", "due", "attempts", "next_attempt",
-                     "voice_message", "claimed_by"])
+    writer.writerow(
+        [
+            "id",
+            "desk",
+            "phone",
+            "language",
+            "received",
+            "due",
+            "attempts",
+            "next_attempt",
+            "voice_message",
+            "claimed_by",
+        ]
+    )
     for row in rows:
-        writer.writerow([row["id"], row["desk"], row["phone"] or "", row["language"], _local(row["created_at"]),
-                         _local(row["due_at"]), row["attempts"], _local(row["next_attempt_at"]),
-                         "yes" if row["recording_url"] or row["recording_path"] else "no", row["holder"] or ""])
+        writer.writerow(
+            [
+                row["id"],
+                row["desk"],
+                row["phone"] or "",
+                row["language"],
+                _local(row["created_at"]),
+                _local(row["due_at"]),
+                row["attempts"],
+                _local(row["next_attempt_at"]),
+                "yes" if row["recording_url"] or row["recording_path"] else "no",
+                row["holder"] or "",
+            ]
+        )
     stamp = svc.clock().astimezone(_tz()).strftime("%Y%m%d-%H%M")
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="rueckrufe-{desk}-{stamp}.csv"',
-        "Cache-Control": "no-store"})
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="rueckrufe-{desk}-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -133,21 +165,34 @@ def task(task_id: int):
     svc = services()
     user = current_user()
     with svc.engine.begin() as conn:
-        row = _task_or_404(conn, task_id)
+        row = task_or_404(conn, task_id)
         events = tasks.history(conn, task_id)
         names = users.display_names(conn, {e["actor"] for e in events})
-        _audit(conn, "view.task", f"callback:{task_id}")
+        audit_view(conn, "view.task", f"callback:{task_id}")
     now = svc.clock()
     schedule = svc.schedules.get(row["desk"])
     row["hours_left"] = tasks.remaining_service_hours(schedule, now, row["due_at"]) if schedule else 0
-    default_next = schedule.add_service_hours(now, svc.settings.config.callbacks.attempt_spacing_minutes / 60) \
-        if schedule else now
+    default_next = (
+        schedule.add_service_hours(now, svc.settings.config.callbacks.attempt_spacing_minutes / 60)
+        if schedule
+        else now
+    )
     return render_template(
-        "staff/task.html", task=row, events=events, names=names, now=now, user=user, all_desks=svc.settings.desks,
-        languages=svc.settings.config.languages, outcomes=tasks.OUTCOMES, can_work=user.works(row["desk"]),
+        "staff/task.html",
+        task=row,
+        events=events,
+        names=names,
+        now=now,
+        user=user,
+        all_desks=svc.settings.desks,
+        languages=svc.settings.config.languages,
+        outcomes=tasks.OUTCOMES,
+        can_work=user.works(row["desk"]),
         can_forward=user.sees(row["desk"]) and user.role != "operator",
-        call_ready=twilio_rest.available(svc.settings), default_next=default_next,
-        max_attempts=svc.settings.config.callbacks.max_attempts)
+        call_ready=twilio_rest.available(svc.settings),
+        default_next=default_next,
+        max_attempts=svc.settings.config.callbacks.max_attempts,
+    )
 
 
 def _act(task_id: int, action, need_work: bool = True):
@@ -155,7 +200,7 @@ def _act(task_id: int, action, need_work: bool = True):
     svc = services()
     user = current_user()
     with svc.engine.begin() as conn:
-        row = _task_or_404(conn, task_id)
+        row = task_or_404(conn, task_id)
         if need_work and not user.works(row["desk"]):
             abort(403)
         try:
@@ -195,13 +240,25 @@ def _next_at(text: str) -> datetime | None:
 def attempt(task_id: int):
     """Log an attempt; close the task or schedule the next one (closing as unreachable after the last)."""
     form = request.form
-    entry = tasks.Attempt(outcome=form.get("outcome", ""), note=form.get("note", "").strip()[:2000],
-                          close=form.get("then") == "close", next_at=_next_at(form.get("next_at", "")))
+    entry = tasks.Attempt(
+        outcome=form.get("outcome", ""),
+        note=form.get("note", "").strip()[:2000],
+        close=form.get("then") == "close",
+        next_at=_next_at(form.get("next_at", "")),
+    )
     cfg = services().settings.config.callbacks
 
     def run(conn, row, user, now):
-        status = tasks.log_attempt(conn, row, user, entry, now, services().schedules[row["desk"]],
-                                   cfg.attempt_spacing_minutes, cfg.max_attempts)
+        status = tasks.log_attempt(
+            conn,
+            row,
+            user,
+            entry,
+            now,
+            services().schedules[row["desk"]],
+            cfg.attempt_spacing_minutes,
+            cfg.max_attempts,
+        )
         if status == "closed" and entry.outcome in tasks.FAILED and not entry.close:
             return "closed_unreachable"
         return "saved"
@@ -229,73 +286,16 @@ def forward(task_id: int):
     return _act(task_id, run, need_work=False)
 
 
-@bp.post("/tasks/<int:task_id>/call")
-@login_required(WORKBENCH_ROLES)
-def call(task_id: int):
-    """Start the callback: Twilio rings the staff phone, then the caller."""
-    svc = services()
-    user = current_user()
-    if not twilio_rest.available(svc.settings):
-        flash(translate("call_disabled"), "error")
-        return redirect(url_for("staff.task", task_id=task_id)), 409
-    if not user.phone:
-        flash(translate("call_no_phone"), "error")
-        return redirect(url_for("staff.task", task_id=task_id)), 409
-    with svc.engine.begin() as conn:
-        row = _task_or_404(conn, task_id)
-        if not user.works(row["desk"]):
-            abort(403)
-        if not row["phone"]:
-            abort(409)
-        try:
-            tasks.note_call(conn, row, user, svc.clock())
-        except TaskError as exc:
-            flash(translate(exc.key) + (f" {exc.holder}." if exc.holder else ""), "error")
-            return redirect(url_for("staff.task", task_id=task_id)), 409
-        phone = row["phone"]
-    try:
-        sid = twilio_rest.call_back(svc.settings, user.phone, phone, ui_lang())
-    except (TwilioException, OSError) as exc:
-        log.warning("click-to-call for task %s failed: %s", task_id, type(exc).__name__)
-        flash(translate("call_failed"), "error")
-        return redirect(url_for("staff.task", task_id=task_id)), 502
-    _audit(svc.engine, "call.start", f"callback:{task_id}", sid)
-    flash(translate("call_started"), "ok")
-    return redirect(url_for("staff.task", task_id=task_id))
-
-
-@bp.get("/tasks/<int:task_id>/recording")
-@login_required(WORKBENCH_ROLES)
-def recording(task_id: int):
-    """Play the caller's voice message (the stored file, or fetched from Twilio)."""
-    svc = services()
-    with svc.engine.begin() as conn:
-        row = _task_or_404(conn, task_id)
-        _audit(conn, "view.recording", f"callback:{task_id}")
-    path = row["recording_path"]
-    if path:
-        file = Path(path) if Path(path).is_absolute() else Path(svc.settings.instance_dir) / path
-        if file.is_file():
-            return send_file(file, max_age=0)
-    if row["recording_url"] and twilio_rest.available(svc.settings):
-        try:
-            audio = twilio_rest.fetch_recording(svc.settings, row["recording_url"])
-        except OSError as exc:  # requests' errors are OSErrors
-            log.warning("voice message of task %s not fetched: %s", task_id, type(exc).__name__)
-            audio = None
-        if audio:
-            return Response(audio, mimetype="audio/mpeg", headers={"Cache-Control": "no-store"})
-    abort(404)
-
-
 def init_app(app) -> None:
     """Register the interface texts, login, the workbench under /staff and the supervisors' pages."""
     from ivr import auth
     from ivr import i18n
     from ivr import oversight
+    from ivr import staff_calls
 
     i18n.init_app(app)
     auth.init_app(app)
     app.register_blueprint(bp, url_prefix="/staff")
+    app.register_blueprint(staff_calls.bp, url_prefix="/staff")
     app.register_blueprint(oversight.bp, url_prefix="/staff")
     app.add_url_rule("/", "index", lambda: redirect(url_for("staff.home")))

@@ -48,28 +48,40 @@ class Attempt:
 
 
 def _history(conn: Connection, task_id: int, actor: User, kind: str, now: datetime, **values: Any) -> None:
-    conn.execute(task_history.insert().values(callback_id=task_id, at=now, actor=actor.username, kind=kind,
-                                              **values))
+    conn.execute(
+        task_history.insert().values(callback_id=task_id, at=now, actor=actor.username, kind=kind, **values)
+    )
 
 
 def open_tasks(conn: Connection, desks: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
     """Return the open tasks of some desks, oldest due first, with who holds each."""
     holder = sa.func.coalesce(sa.func.nullif(users.c.display_name, ""), users.c.username)
-    query = sa.select(callbacks, task_claims.c.user_id.label("holder_id"), holder.label("holder")) \
-        .select_from(callbacks.outerjoin(task_claims, task_claims.c.callback_id == callbacks.c.id)
-                     .outerjoin(users, users.c.id == task_claims.c.user_id)) \
-        .where(callbacks.c.desk.in_(list(desks))).where(callbacks.c.status == "open") \
+    query = (
+        sa.select(callbacks, task_claims.c.user_id.label("holder_id"), holder.label("holder"))
+        .select_from(
+            callbacks.outerjoin(task_claims, task_claims.c.callback_id == callbacks.c.id).outerjoin(
+                users, users.c.id == task_claims.c.user_id
+            )
+        )
+        .where(callbacks.c.desk.in_(list(desks)))
+        .where(callbacks.c.status == "open")
         .order_by(callbacks.c.due_at, callbacks.c.id)
+    )
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def get(conn: Connection, task_id: int) -> dict[str, Any] | None:
     """Return one task with its holder, or None."""
     holder = sa.func.coalesce(sa.func.nullif(users.c.display_name, ""), users.c.username)
-    query = sa.select(callbacks, task_claims.c.user_id.label("holder_id"), holder.label("holder")) \
-        .select_from(callbacks.outerjoin(task_claims, task_claims.c.callback_id == callbacks.c.id)
-                     .outerjoin(users, users.c.id == task_claims.c.user_id)) \
+    query = (
+        sa.select(callbacks, task_claims.c.user_id.label("holder_id"), holder.label("holder"))
+        .select_from(
+            callbacks.outerjoin(task_claims, task_claims.c.callback_id == callbacks.c.id).outerjoin(
+                users, users.c.id == task_claims.c.user_id
+            )
+        )
         .where(callbacks.c.id == task_id)
+    )
     row = conn.execute(query).mappings().first()
     return dict(row) if row else None
 
@@ -108,8 +120,16 @@ def _own(conn: Connection, task: dict[str, Any], user: User, now: datetime) -> N
         raise TaskError("claimed_elsewhere", task["holder"])
 
 
-def log_attempt(conn: Connection, task: dict[str, Any], user: User, attempt: Attempt, now: datetime,
-                schedule: Schedule, spacing_minutes: int, max_attempts: int) -> str:
+def log_attempt(
+    conn: Connection,
+    task: dict[str, Any],
+    user: User,
+    attempt: Attempt,
+    now: datetime,
+    schedule: Schedule,
+    spacing_minutes: int,
+    max_attempts: int,
+) -> str:
     """Record an attempt; close or reschedule the task. Return the task's status afterwards."""
     if attempt.outcome not in OUTCOMES:
         raise TaskError("invalid_input")
@@ -143,8 +163,11 @@ def forward(conn: Connection, task: dict[str, Any], user: User, desk: str, note:
         raise TaskError("claimed_elsewhere", task["holder"])
     try:
         with conn.begin_nested():
-            conn.execute(callbacks.update().where(callbacks.c.id == task["id"])
-                         .values(desk=desk, updated_at=now, next_attempt_at=None))
+            conn.execute(
+                callbacks.update()
+                .where(callbacks.c.id == task["id"])
+                .values(desk=desk, updated_at=now, next_attempt_at=None)
+            )
     except IntegrityError:  # the call already has a task at that desk
         raise TaskError("forward_conflict") from None
     conn.execute(task_claims.delete().where(task_claims.c.callback_id == task["id"]))
@@ -159,29 +182,44 @@ def note_call(conn: Connection, task: dict[str, Any], user: User, now: datetime)
 
 def history(conn: Connection, task_id: int) -> list[dict[str, Any]]:
     """Return the task's history, oldest first."""
-    query = sa.select(task_history).where(task_history.c.callback_id == task_id) \
+    query = (
+        sa.select(task_history)
+        .where(task_history.c.callback_id == task_id)
         .order_by(task_history.c.at, task_history.c.id)
+    )
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def search(conn: Connection, phone: str, desks: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
     """Return tasks (open and closed) of one number within some desks, newest first."""
-    query = sa.select(callbacks).where(callbacks.c.phone == phone).where(callbacks.c.desk.in_(list(desks))) \
-        .order_by(callbacks.c.created_at.desc()).limit(200)
+    query = (
+        sa.select(callbacks)
+        .where(callbacks.c.phone == phone)
+        .where(callbacks.c.desk.in_(list(desks)))
+        .order_by(callbacks.c.created_at.desc())
+        .limit(200)
+    )
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def overview(conn: Connection, desks: list[str], now: datetime, today: date) -> dict[str, dict[str, Any]]:
-    """Return per desk: open tasks, overdue, oldest waiting (received time) and today's calls. No personal data."""
+    """Return per desk: open tasks, overdue, oldest waiting and today's calls. No personal data."""
     figures = {d: {"open": 0, "overdue": 0, "oldest": None, "calls_today": 0} for d in desks}
     overdue = sa.func.sum(sa.case((callbacks.c.due_at < now, 1), else_=0))
-    rows = conn.execute(sa.select(callbacks.c.desk, sa.func.count(), overdue, sa.func.min(callbacks.c.created_at))
-                        .where(callbacks.c.status == "open").where(callbacks.c.desk.in_(desks))
-                        .group_by(callbacks.c.desk))
+    rows = conn.execute(
+        sa.select(callbacks.c.desk, sa.func.count(), overdue, sa.func.min(callbacks.c.created_at))
+        .where(callbacks.c.status == "open")
+        .where(callbacks.c.desk.in_(desks))
+        .group_by(callbacks.c.desk)
+    )
     for desk, count, late, oldest in rows:
         figures[desk].update(open=count, overdue=int(late or 0), oldest=oldest)
-    rows = conn.execute(sa.select(calls.c.desk, sa.func.count()).where(calls.c.local_date == today)
-                        .where(calls.c.desk.in_(desks)).group_by(calls.c.desk))
+    rows = conn.execute(
+        sa.select(calls.c.desk, sa.func.count())
+        .where(calls.c.local_date == today)
+        .where(calls.c.desk.in_(desks))
+        .group_by(calls.c.desk)
+    )
     for desk, count in rows:
         figures[desk]["calls_today"] = count
     return figures

@@ -1,4 +1,4 @@
-"""Twilio's REST API for the workbench: click-to-call (staff phone first, then the caller) and voice messages."""
+"""Twilio's REST API for the workbench: click-to-call (staff phone, then caller) and voice messages."""
 
 from __future__ import annotations
 
@@ -27,10 +27,27 @@ class _BaseUrlClient(TwilioHttpClient):
         super().__init__(**kwargs)
         self.base_url = base_url
 
-    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
-                allow_redirects=False):
-        return super().request(method, _rebase(url, self.base_url), params=params, data=data, headers=headers, auth=auth,
-                               timeout=timeout, allow_redirects=allow_redirects)
+    def request(
+        self,
+        method,
+        url,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,
+        allow_redirects=False,
+    ):
+        return super().request(
+            method,
+            _rebase(url, self.base_url),
+            params=params,
+            data=data,
+            headers=headers,
+            auth=auth,
+            timeout=timeout,
+            allow_redirects=allow_redirects,
+        )
 
 
 def _rebase(url: str, base_url: str | None) -> str:
@@ -53,11 +70,20 @@ def available(settings: Settings) -> bool:
 
 def rest_client(settings: Settings) -> Client:
     """Build a Twilio REST client from the settings (API key when given, else the auth token)."""
-    http = _BaseUrlClient(settings.twilio_api_base, timeout=REST_TIMEOUT) if settings.twilio_api_base \
+    http = (
+        _BaseUrlClient(settings.twilio_api_base, timeout=REST_TIMEOUT)
+        if settings.twilio_api_base
         else TwilioHttpClient(timeout=REST_TIMEOUT)
+    )
     username, password = _credentials(settings)
-    return Client(username, password, account_sid=settings.twilio_account_sid, http_client=http,
-                  edge=settings.twilio_edge, region=settings.twilio_region)
+    return Client(
+        username,
+        password,
+        account_sid=settings.twilio_account_sid,
+        http_client=http,
+        edge=settings.twilio_edge,
+        region=settings.twilio_region,
+    )
 
 
 def bridge_twiml(caller: str, hotline_number: str, lang: str, timeout: int) -> str:
@@ -81,6 +107,7 @@ def fetch_recording(settings: Settings, url: str) -> bytes | None:
     """Download a voice message (MP3) from Twilio; None when Twilio does not have it."""
     if not url.endswith((".mp3", ".wav")):
         url += ".mp3"
-    answer = requests.get(_rebase(url, settings.twilio_api_base), auth=_credentials(settings),
-                          timeout=REST_TIMEOUT)
+    answer = requests.get(
+        _rebase(url, settings.twilio_api_base), auth=_credentials(settings), timeout=REST_TIMEOUT
+    )
     return answer.content if answer.status_code == 200 else None

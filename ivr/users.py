@@ -62,20 +62,39 @@ def _validate(role: str, password: str | None) -> None:
         raise UserError(f"password must have at least {MIN_PASSWORD} characters")
 
 
-def create(conn: Connection, username: str, password: str, role: str, now: datetime, display_name: str = "",
-           phone: str | None = None, languages: tuple[str, ...] = ("de",), ui_lang: str = "de") -> int:
+def create(
+    conn: Connection,
+    username: str,
+    password: str,
+    role: str,
+    now: datetime,
+    display_name: str = "",
+    phone: str | None = None,
+    languages: tuple[str, ...] = ("de",),
+    ui_lang: str = "de",
+) -> int:
     """Create a user; return the id. Raises UserError on a bad role, short password or taken name."""
     _validate(role, password)
     if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first():
         raise UserError(f"user {username!r} exists")
-    result = conn.execute(users.insert().values(
-        username=username, display_name=display_name, password_hash=generate_password_hash(password),
-        role=role, phone=phone, languages=",".join(languages), ui_lang=ui_lang, active=True,
-        created_at=now, updated_at=now))
+    result = conn.execute(
+        users.insert().values(
+            username=username,
+            display_name=display_name,
+            password_hash=generate_password_hash(password),
+            role=role,
+            phone=phone,
+            languages=",".join(languages),
+            ui_lang=ui_lang,
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
+    )
     return result.inserted_primary_key[0]
 
 
-def _id(conn: Connection, username: str) -> int:
+def user_id(conn: Connection, username: str) -> int:
     row = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
     if row is None:
         raise UserError(f"no user {username!r}")
@@ -85,8 +104,11 @@ def _id(conn: Connection, username: str) -> int:
 def set_password(conn: Connection, username: str, password: str, now: datetime) -> None:
     """Replace a user's password."""
     _validate("staff", password)
-    conn.execute(users.update().where(users.c.id == _id(conn, username))
-                 .values(password_hash=generate_password_hash(password), updated_at=now))
+    conn.execute(
+        users.update()
+        .where(users.c.id == user_id(conn, username))
+        .values(password_hash=generate_password_hash(password), updated_at=now)
+    )
 
 
 def update(conn: Connection, username: str, now: datetime, **values: object) -> None:
@@ -95,44 +117,70 @@ def update(conn: Connection, username: str, now: datetime, **values: object) -> 
         _validate(str(values["role"]), None)
     if isinstance(values.get("languages"), tuple | list):
         values["languages"] = ",".join(values["languages"])  # type: ignore[arg-type]
-    conn.execute(users.update().where(users.c.id == _id(conn, username)).values(updated_at=now, **values))
+    conn.execute(users.update().where(users.c.id == user_id(conn, username)).values(updated_at=now, **values))
 
 
 def add_desk(conn: Connection, username: str, desk: str) -> bool:
     """Add a desk membership; False when the user already had it."""
-    user_id = _id(conn, username)
-    exists = conn.execute(sa.select(desk_members.c.desk).where(desk_members.c.user_id == user_id)
-                          .where(desk_members.c.desk == desk)).first()
+    member = user_id(conn, username)
+    exists = conn.execute(
+        sa.select(desk_members.c.desk)
+        .where(desk_members.c.user_id == member)
+        .where(desk_members.c.desk == desk)
+    ).first()
     if exists:
         return False
-    conn.execute(desk_members.insert().values(user_id=user_id, desk=desk))
+    conn.execute(desk_members.insert().values(user_id=member, desk=desk))
     return True
 
 
 def remove_desk(conn: Connection, username: str, desk: str) -> bool:
     """Remove a desk membership; False when there was none."""
-    result = conn.execute(desk_members.delete().where(desk_members.c.user_id == _id(conn, username))
-                          .where(desk_members.c.desk == desk))
+    result = conn.execute(
+        desk_members.delete()
+        .where(desk_members.c.user_id == user_id(conn, username))
+        .where(desk_members.c.desk == desk)
+    )
     return result.rowcount > 0
 
 
 def load(conn: Connection, user_id: int) -> User | None:
     """Return an active user by id, or None."""
-    row = conn.execute(sa.select(users).where(users.c.id == user_id).where(users.c.active.is_(True))) \
-        .mappings().first()
+    row = (
+        conn.execute(sa.select(users).where(users.c.id == user_id).where(users.c.active.is_(True)))
+        .mappings()
+        .first()
+    )
     if row is None:
         return None
-    desks = conn.execute(sa.select(desk_members.c.desk).where(desk_members.c.user_id == user_id)
-                         .order_by(desk_members.c.desk)).scalars().all()
-    return User(id=row["id"], username=row["username"], display_name=row["display_name"], role=row["role"],
-                phone=row["phone"], languages=tuple(x for x in row["languages"].split(",") if x),
-                ui_lang=row["ui_lang"], desks=tuple(desks))
+    desks = (
+        conn.execute(
+            sa.select(desk_members.c.desk)
+            .where(desk_members.c.user_id == user_id)
+            .order_by(desk_members.c.desk)
+        )
+        .scalars()
+        .all()
+    )
+    return User(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=row["role"],
+        phone=row["phone"],
+        languages=tuple(x for x in row["languages"].split(",") if x),
+        ui_lang=row["ui_lang"],
+        desks=tuple(desks),
+    )
 
 
 def authenticate(conn: Connection, username: str, password: str) -> User | None:
     """Return the user when the password matches an active account; same work either way."""
-    row = conn.execute(sa.select(users.c.id, users.c.password_hash).where(users.c.username == username)
-                       .where(users.c.active.is_(True))).first()
+    row = conn.execute(
+        sa.select(users.c.id, users.c.password_hash)
+        .where(users.c.username == username)
+        .where(users.c.active.is_(True))
+    ).first()
     if row is None:
         check_password_hash(_DUMMY_HASH, password)
         return None

@@ -12,8 +12,14 @@ from ivr import users
 from tests.e2e.conftest import Stack
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 PASSWORD = "browser test password"
 VIEWPORT = {"width": 1366, "height": 768}
@@ -54,10 +60,11 @@ def accounts(stack):
     now = datetime.now(UTC)
     with stack.engine.begin() as conn:
         for name, role, desks, langs, display in (
-                ("anna", "staff", ("zebera",), ("de", "en"), "Anna Arslan"),
-                ("bert", "staff", ("zebera",), ("de",), "Bert Becker"),
-                ("carl", "staff", ("integration_point",), ("de",), "Carl Cetin"),
-                ("vera", "supervisor", ("zebera", "helpers", "info"), ("de",), "Vera Vogel")):
+            ("anna", "staff", ("zebera",), ("de", "en"), "Anna Arslan"),
+            ("bert", "staff", ("zebera",), ("de",), "Bert Becker"),
+            ("carl", "staff", ("integration_point",), ("de",), "Carl Cetin"),
+            ("vera", "supervisor", ("zebera", "helpers", "info"), ("de",), "Vera Vogel"),
+        ):
             users.create(conn, name, PASSWORD, role, now, display_name=display, languages=langs)
             for desk in desks:
                 users.add_desk(conn, name, desk)

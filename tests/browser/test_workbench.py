@@ -84,10 +84,14 @@ def test_pages_pass_the_accessibility_check(browser, login, task_id, accounts):
     assert axe_violations(page) == []
     context.close()
     vera = login("vera")
-    for name, path in (("home", "/staff/"), ("desk-list-supervisor", "/staff/desks/zebera"),
-                       ("task-supervisor", f"/staff/tasks/{task_id}"), ("overview", "/staff/overview"),
-                       ("search", "/staff/search?phone=0176+12345678"),
-                       ("desk-list-en", "/staff/desks/zebera?lang=en")):
+    for name, path in (
+        ("home", "/staff/"),
+        ("desk-list-supervisor", "/staff/desks/zebera"),
+        ("task-supervisor", f"/staff/tasks/{task_id}"),
+        ("overview", "/staff/overview"),
+        ("search", "/staff/search?phone=0176+12345678"),
+        ("desk-list-en", "/staff/desks/zebera?lang=en"),
+    ):
         vera.goto(accounts.base + path)
         shoot(vera, name)
         assert axe_violations(vera) == [], name

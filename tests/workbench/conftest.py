@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from ivr import callbacks
-from ivr.db import callbacks as callbacks_table
 from ivr import create_app
 from ivr import users
+from ivr.db import callbacks as callbacks_table
 
 PASSWORD = "a long test password"
 """Every test account's password."""
@@ -34,8 +34,14 @@ class Person:
 
     def login(self, password: str = PASSWORD):
         page = self.client.get("/login")
-        response = self.client.post("/login", data={"username": self.username, "password": password,
-                                                    "csrf_token": self.token(page.get_data(as_text=True))})
+        response = self.client.post(
+            "/login",
+            data={
+                "username": self.username,
+                "password": password,
+                "csrf_token": self.token(page.get_data(as_text=True)),
+            },
+        )
         self.csrf = self.token(self.client.get("/login").get_data(as_text=True))
         return response
 
@@ -58,11 +64,26 @@ class Person:
 @pytest.fixture
 def people(app, engine, clock):
     """`people("anna", role="staff", desks=("zebera",))` creates an account and returns it logged in."""
-    def make(username: str, role: str = "staff", desks: tuple[str, ...] = ("zebera",),
-             languages: tuple[str, ...] = ("de",), phone: str | None = None, display_name: str = "") -> Person:
+
+    def make(
+        username: str,
+        role: str = "staff",
+        desks: tuple[str, ...] = ("zebera",),
+        languages: tuple[str, ...] = ("de",),
+        phone: str | None = None,
+        display_name: str = "",
+    ) -> Person:
         with engine.begin() as conn:
-            users.create(conn, username, PASSWORD, role, clock(), display_name=display_name or username.title(),
-                         phone=phone, languages=languages)
+            users.create(
+                conn,
+                username,
+                PASSWORD,
+                role,
+                clock(),
+                display_name=display_name or username.title(),
+                phone=phone,
+                languages=languages,
+            )
             for desk in desks:
                 users.add_desk(conn, username, desk)
         person = Person(app, username)
@@ -78,16 +99,31 @@ def make_task(engine, clock):
     """Insert an open callback task; `make_task(desk, phone=..., language=..., due_in_hours=...)` -> id."""
     counter = iter(range(1, 10_000))
 
-    def make(desk: str = "zebera", phone: str = "+4917612345678", language: str = "de",
-             due_in_hours: float = 24, received_hours_ago: float = 0, recording_url: str | None = None) -> int:
+    def make(
+        desk: str = "zebera",
+        phone: str = "+4917612345678",
+        language: str = "de",
+        due_in_hours: float = 24,
+        received_hours_ago: float = 0,
+        recording_url: str | None = None,
+    ) -> int:
         now = clock()
         with engine.begin() as conn:
-            task_id, _ = callbacks.create(conn, desk, phone, language, f"CA{next(counter):032d}",
-                                          now - timedelta(hours=received_hours_ago),
-                                          now + timedelta(hours=due_in_hours))
+            task_id, _ = callbacks.create(
+                conn,
+                desk,
+                phone,
+                language,
+                f"CA{next(counter):032d}",
+                now - timedelta(hours=received_hours_ago),
+                now + timedelta(hours=due_in_hours),
+            )
             if recording_url:
-                conn.execute(callbacks_table.update().where(callbacks_table.c.id == task_id)
-                             .values(recording_url=recording_url))
+                conn.execute(
+                    callbacks_table.update()
+                    .where(callbacks_table.c.id == task_id)
+                    .values(recording_url=recording_url)
+                )
         return task_id
 
     return make

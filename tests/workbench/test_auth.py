@@ -73,8 +73,12 @@ def test_session_cookie_is_secure_httponly_samesite(settings, clock, engine):
     client = app.test_client()
     page = client.get("/login", base_url="https://localhost")
     token = Person.token(page.get_data(as_text=True))
-    response = client.post("/login", base_url="https://localhost", headers={"Referer": "https://localhost/login"},
-                           data={"username": "anna", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login",
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/login"},
+        data={"username": "anna", "password": PASSWORD, "csrf_token": token},
+    )
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -83,8 +87,14 @@ def test_next_parameter_stays_on_this_site(app, people):
     people("anna")
     visitor = Person(app, "anna")
     page = visitor.client.get("/login")
-    response = visitor.client.post("/login?next=//evil.example/x", data={
-        "username": "anna", "password": PASSWORD, "csrf_token": Person.token(page.get_data(as_text=True))})
+    response = visitor.client.post(
+        "/login?next=//evil.example/x",
+        data={
+            "username": "anna",
+            "password": PASSWORD,
+            "csrf_token": Person.token(page.get_data(as_text=True)),
+        },
+    )
     assert response.location == "/staff/"
     assert app.test_client().get("/staff/search").location == "/login?next=/staff/search"
 

@@ -13,13 +13,16 @@ from ivr.db import calls
 from ivr.oversight import normalise
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("0176 1234 5678", "+4917612345678"),
-    ("+49 (176) 12345678", "+4917612345678"),
-    ("0043 664 1234567", "+436641234567"),
-    ("12", None),
-    ("hallo", None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("0176 1234 5678", "+4917612345678"),
+        ("+49 (176) 12345678", "+4917612345678"),
+        ("0043 664 1234567", "+436641234567"),
+        ("12", None),
+        ("hallo", None),
+    ],
+)
 def test_normalise(raw, expected):
     assert normalise(raw) == expected
 
@@ -35,7 +38,9 @@ def test_search_finds_open_and_closed_tasks_in_own_desks(people, make_task, engi
     assert "erledigt" in html
     assert "keine gültige" in vera.get("/staff/search?phone=abc").get_data(as_text=True)
     with engine.connect() as conn:
-        entry = conn.execute(sa.select(audit_log).where(audit_log.c.action == "search.phone")).mappings().one()
+        entry = (
+            conn.execute(sa.select(audit_log).where(audit_log.c.action == "search.phone")).mappings().one()
+        )
     assert entry["actor"] == "vera" and "176" not in (entry["detail"] or "") + (entry["target"] or "")
 
 
@@ -45,13 +50,25 @@ def test_overview_counts_per_desk(people, make_task, engine, clock):
     make_task(desk="info", phone="+4917600000002")
     with engine.begin() as conn:
         for n, day in enumerate(("2026-11-24", "2026-11-24", "2026-11-23")):
-            conn.execute(calls.insert().values(call_sid=f"CA{n}", desk="zebera", local_date=date.fromisoformat(day),
-                                               path="[]", status_rank=0, created_at=clock(), updated_at=clock()))
+            conn.execute(
+                calls.insert().values(
+                    call_sid=f"CA{n}",
+                    desk="zebera",
+                    local_date=date.fromisoformat(day),
+                    path="[]",
+                    status_rank=0,
+                    created_at=clock(),
+                    updated_at=clock(),
+                )
+            )
     vera = people("vera", role="supervisor", desks=("zebera",))
     html = vera.get("/staff/overview").get_data(as_text=True)
-    cells = re.findall(r'<th scope="row">(?:<a [^>]*>)?([^<]+)(?:</a>)?</th>\s*<td class="num">(\d+)</td>\s*'
-                       r'<td class="num">(?:<span class="badge late">)?(\d+)(?:</span>)?</td>\s*<td>[^<]*</td>\s*'
-                       r'<td class="num">(\d+)</td>', html)
+    cells = re.findall(
+        r'<th scope="row">(?:<a [^>]*>)?([^<]+)(?:</a>)?</th>\s*<td class="num">(\d+)</td>\s*'
+        r'<td class="num">(?:<span class="badge late">)?(\d+)(?:</span>)?</td>\s*<td>[^<]*</td>\s*'
+        r'<td class="num">(\d+)</td>',
+        html,
+    )
     figures = {name: tuple(map(int, numbers)) for name, *numbers in cells}
     assert figures["zebera (Jobcenter)"] == (2, 1, 2)
     assert figures["Allgemeine Information"] == (1, 0, 0)

@@ -13,8 +13,9 @@ SAMPLE = {"int": "1", "string": "zebera", "path": "x/y", "default": "x"}
 
 def _routes(app):
     for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>",
-                      lambda m: SAMPLE.get(m.group(1) or "default", "x"), rule.rule)
+        path = re.sub(
+            r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", lambda m: SAMPLE.get(m.group(1) or "default", "x"), rule.rule
+        )
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, path, method
 
@@ -40,8 +41,14 @@ def test_only_the_public_paths_answer_without_login(app, engine):
 def test_a_logged_in_operator_reaches_no_task_page(app, people, make_task):
     task = make_task()
     olga = people("olga", role="operator", desks=("zebera",))
-    for url in ("/staff/desks/zebera", f"/staff/tasks/{task}", f"/staff/tasks/{task}/recording",
-                "/staff/desks/zebera/export.csv", "/staff/search?phone=017612345678", "/staff/overview"):
+    for url in (
+        "/staff/desks/zebera",
+        f"/staff/tasks/{task}",
+        f"/staff/tasks/{task}/recording",
+        "/staff/desks/zebera/export.csv",
+        "/staff/search?phone=017612345678",
+        "/staff/overview",
+    ):
         assert olga.get(url).status_code == 403, url
     assert olga.post(f"/staff/tasks/{task}/claim").status_code == 403
 

@@ -31,9 +31,9 @@ def test_desk_list_oldest_due_first_with_language_flag(people, make_task, engine
     html = anna.get("/staff/desks/zebera").get_data(as_text=True)
     assert html.index("+4917600000002") < html.index("+4917600000001")
     assert "+4917600000003" not in html  # another desk
-    row = html[html.index("+4917600000002"):html.index("+4917600000001")]
+    row = html[html.index("+4917600000002") : html.index("+4917600000001")]
     assert "العربية" in row and "nicht Ihre Sprache" in row
-    assert "nicht Ihre Sprache" not in html[html.index("+4917600000001"):]
+    assert "nicht Ihre Sprache" not in html[html.index("+4917600000001") :]
     assert ("view.desk_list", "desk:zebera", "anna") in _actions(engine)
 
 
@@ -42,7 +42,9 @@ def test_due_time_counts_service_hours(people, make_task, clock, engine):
     make_task(due_in_hours=-1)
     task = make_task(phone="+4917600000009")
     with engine.begin() as conn:
-        conn.execute(callbacks.update().where(callbacks.c.id == task).values(due_at=berlin("2026-11-30 15:00")))
+        conn.execute(
+            callbacks.update().where(callbacks.c.id == task).values(due_at=berlin("2026-11-30 15:00"))
+        )
     anna = people("anna")
     html = anna.get("/staff/desks/zebera").get_data(as_text=True)
     assert "30.11.2026 15:00" in html
@@ -70,7 +72,9 @@ def test_failed_attempts_reschedule_then_close_as_unreachable(people, make_task,
     task = make_task()
     anna = people("anna")
     anna.post(f"/staff/tasks/{task}/claim")
-    anna.post(f"/staff/tasks/{task}/attempt", {"outcome": "no_answer", "note": "mailbox full", "then": "schedule"})
+    anna.post(
+        f"/staff/tasks/{task}/attempt", {"outcome": "no_answer", "note": "mailbox full", "then": "schedule"}
+    )
     row = _task(engine, task)
     assert row["status"] == "open" and row["attempts"] == 1
     assert row["next_attempt_at"] == berlin("2026-11-24 12:00")  # 120 minutes of service time
@@ -89,7 +93,10 @@ def test_failed_attempts_reschedule_then_close_as_unreachable(people, make_task,
 def test_chosen_next_attempt_and_closing_early(people, make_task, engine):
     first, second = make_task(), make_task(phone="+4917600000005")
     anna = people("anna")
-    anna.post(f"/staff/tasks/{first}/attempt", {"outcome": "busy", "then": "schedule", "next_at": "2026-11-25T14:15"})
+    anna.post(
+        f"/staff/tasks/{first}/attempt",
+        {"outcome": "busy", "then": "schedule", "next_at": "2026-11-25T14:15"},
+    )
     assert _task(engine, first)["next_attempt_at"] == berlin("2026-11-25 14:15")
     anna.post(f"/staff/tasks/{second}/attempt", {"outcome": "no_answer", "then": "close"})
     assert _task(engine, second)["outcome"] == "unreachable"
@@ -130,9 +137,11 @@ def test_history_lists_every_step_with_who_and_when(people, make_task, clock):
     anna = people("anna", display_name="Anna A")
     anna.post(f"/staff/tasks/{task}/claim")
     clock.advance(minutes=5)
-    anna.post(f"/staff/tasks/{task}/attempt", {"outcome": "busy", "note": "erst ab 14 Uhr", "then": "schedule"})
+    anna.post(
+        f"/staff/tasks/{task}/attempt", {"outcome": "busy", "note": "erst ab 14 Uhr", "then": "schedule"}
+    )
     page = anna.get(f"/staff/tasks/{task}").get_data(as_text=True)
-    history = page[page.index('id="hist"'):]
+    history = page[page.index('id="hist"') :]
     rows = re.findall(r"<tr>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", history)
     assert [(w.strip(), who, what.strip()) for w, who, what in rows] == [
         ("24.11.2026 10:00", "Hotline", "eingegangen"),
@@ -164,11 +173,20 @@ def test_viewing_a_task_is_audited(people, make_task, engine):
 def test_staff_never_reach_another_desks_task(people, make_task, engine):
     task = make_task(desk="info", recording_url="https://api.twilio.com/rec/RE1")
     anna = people("anna")  # zebera only
-    for url in (f"/staff/tasks/{task}", f"/staff/tasks/{task}/recording", "/staff/desks/info",
-                "/staff/desks/info/export.csv"):
+    for url in (
+        f"/staff/tasks/{task}",
+        f"/staff/tasks/{task}/recording",
+        "/staff/desks/info",
+        "/staff/desks/info/export.csv",
+    ):
         assert anna.get(url).status_code == 404, url
-    for action, data in (("claim", {}), ("release", {}), ("attempt", {"outcome": "reached_resolved"}),
-                         ("forward", {"desk": "zebera"}), ("call", {})):
+    for action, data in (
+        ("claim", {}),
+        ("release", {}),
+        ("attempt", {"outcome": "reached_resolved"}),
+        ("forward", {"desk": "zebera"}),
+        ("call", {}),
+    ):
         assert anna.post(f"/staff/tasks/{task}/{action}", data).status_code in (404, 409), action
     row = _task(engine, task)
     assert (row["desk"], row["status"], row["attempts"]) == ("info", "open", 0)
@@ -179,7 +197,10 @@ def test_supervisor_reads_and_reassigns_but_does_not_work_tasks(people, make_tas
     vera = people("vera", role="supervisor", desks=("zebera", "helpers"))
     assert vera.get(f"/staff/tasks/{task}").status_code == 200
     assert vera.post(f"/staff/tasks/{task}/claim").status_code == 403
-    assert vera.post(f"/staff/tasks/{task}/forward", {"desk": "helpers", "note": "passt besser"}).status_code == 302
+    assert (
+        vera.post(f"/staff/tasks/{task}/forward", {"desk": "helpers", "note": "passt besser"}).status_code
+        == 302
+    )
     assert _task(engine, task)["desk"] == "helpers"
 
 
@@ -206,7 +227,9 @@ def test_voice_message_from_the_instance_folder(people, make_task, engine, setti
     file.parent.mkdir(parents=True)
     file.write_bytes(b"ID3-local")
     with engine.begin() as conn:
-        conn.execute(callbacks.update().where(callbacks.c.id == task).values(recording_path="recordings/RE1.mp3"))
+        conn.execute(
+            callbacks.update().where(callbacks.c.id == task).values(recording_path="recordings/RE1.mp3")
+        )
     anna = people("anna")
     assert "<audio" in anna.get("/staff/desks/zebera").get_data(as_text=True)
     assert anna.get(f"/staff/tasks/{task}/recording").data == b"ID3-local"

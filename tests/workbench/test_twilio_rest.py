@@ -29,8 +29,14 @@ class StandIn:
 
         class Handler(BaseHTTPRequestHandler):
             def _record(self, body: bytes) -> None:
-                owner.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
-                                       "form": {k: v[0] for k, v in parse_qs(body.decode()).items()}})
+                owner.requests.append(
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "form": {k: v[0] for k, v in parse_qs(body.decode()).items()},
+                    }
+                )
 
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 self._record(self.rfile.read(int(self.headers.get("Content-Length", 0))))
@@ -75,7 +81,9 @@ def twilio():
 
 @pytest.fixture
 def settings(tmp_path, database_url, redis_url, engine, redis_conn, twilio):
-    return make_settings(tmp_path, database_url, redis_url, twilio_account_sid=SID, twilio_api_base=twilio.base)
+    return make_settings(
+        tmp_path, database_url, redis_url, twilio_account_sid=SID, twilio_api_base=twilio.base
+    )
 
 
 def test_call_back_rings_staff_then_caller_with_the_hotline_as_caller_id(people, make_task, twilio, engine):
@@ -98,7 +106,9 @@ def test_call_back_rings_staff_then_caller_with_the_hotline_as_caller_id(people,
     assert dial.findtext("Number") == "+4917699887766"
     assert STAFF_PHONE not in form["Twiml"]  # the caller never learns the staff number
     with engine.connect() as conn:
-        kinds = conn.execute(sa.select(task_history.c.kind).where(task_history.c.callback_id == task)).scalars()
+        kinds = conn.execute(
+            sa.select(task_history.c.kind).where(task_history.c.callback_id == task)
+        ).scalars()
         assert list(kinds) == ["claim", "call"]
     assert "Ihr Telefon klingelt gleich" in anna.get(f"/staff/tasks/{task}").get_data(as_text=True)
 

@@ -24,10 +24,13 @@ def test_password_is_hashed_and_checked(engine, clock):
     assert user is not None and user.languages == ("de", "ar") and user.role == "staff"
 
 
-@pytest.mark.parametrize("role, password, message", [
-    ("boss", "long enough password", "unknown role"),
-    ("staff", "short", "at least"),
-])
+@pytest.mark.parametrize(
+    "role, password, message",
+    [
+        ("boss", "long enough password", "unknown role"),
+        ("staff", "short", "at least"),
+    ],
+)
 def test_create_refuses_bad_input(engine, clock, role, password, message):
     with engine.begin() as conn, pytest.raises(users.UserError, match=message):
         users.create(conn, "bert", password, role, clock())
@@ -50,8 +53,22 @@ def test_cli_create_add_desk_reset_and_list(engine, settings, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "test-secret")
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x")
     run = CliRunner().invoke
-    result = run(main, ["users", "create", "carla", "--role", "supervisor", "--desk", "zebera",
-                        "--password", "first password 1", "--languages", "de,tr"])
+    result = run(
+        main,
+        [
+            "users",
+            "create",
+            "carla",
+            "--role",
+            "supervisor",
+            "--desk",
+            "zebera",
+            "--password",
+            "first password 1",
+            "--languages",
+            "de,tr",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert run(main, ["users", "add-desk", "carla", "helpers"]).exit_code == 0
     assert run(main, ["users", "add-desk", "carla", "nowhere"]).exit_code == 2
@@ -64,3 +81,69 @@ def test_cli_create_add_desk_reset_and_list(engine, settings, monkeypatch):
         assert users.authenticate(conn, "carla", "second password 2") is not None
         actions = conn.execute(sa.select(audit_log.c.action)).scalars().all()
     assert {"user.create", "user.add_desk", "user.reset_password"} <= set(actions)
+
+
+def test_cli_keeps_non_admins_within_one_body(engine, settings, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SECRET_KEY", "test-secret")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x")
+    run = CliRunner().invoke
+    result = run(
+        main,
+        [
+            "users",
+            "create",
+            "vera",
+            "--role",
+            "supervisor",
+            "--desk",
+            "zebera",
+            "--desk",
+            "info",
+            "--password",
+            "first password 1",
+        ],
+    )
+    assert result.exit_code == 1 and "one body" in result.output
+    assert (
+        run(
+            main,
+            [
+                "users",
+                "create",
+                "vera",
+                "--role",
+                "supervisor",
+                "--desk",
+                "zebera",
+                "--password",
+                "first password 1",
+            ],
+        ).exit_code
+        == 0
+    )
+    assert run(main, ["users", "add-desk", "vera", "helpers"]).exit_code == 0  # also the Jobcenter
+    result = run(main, ["users", "add-desk", "vera", "integration_point"])  # the employment agency
+    assert result.exit_code == 1 and "one body" in result.output
+    assert (
+        run(
+            main,
+            [
+                "users",
+                "create",
+                "root",
+                "--role",
+                "admin",
+                "--desk",
+                "zebera",
+                "--desk",
+                "info",
+                "--password",
+                "first password 1",
+            ],
+        ).exit_code
+        == 0
+    )
+    assert run(main, ["users", "set", "vera", "--ui-lang", "en", "--phone", "+4915112345678"]).exit_code == 0
+    listing = run(main, ["users", "list"]).output
+    assert "vera\tsupervisor\thelpers,zebera\tde\tphone" in listing

@@ -1,0 +1,89 @@
+"""Voice on the workbench: start a callback through Twilio, and play the caller's voice message."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import send_file
+from flask import url_for
+from twilio.base.exceptions import TwilioException
+
+from ivr import tasks
+from ivr import twilio_rest
+from ivr.auth import current_user
+from ivr.auth import login_required
+from ivr.i18n import translate
+from ivr.i18n import ui_lang
+from ivr.services import services
+from ivr.staff import WORKBENCH_ROLES
+from ivr.staff import audit_view
+from ivr.staff import task_or_404
+from ivr.tasks import TaskError
+
+bp = Blueprint("staff_calls", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.post("/tasks/<int:task_id>/call")
+@login_required(WORKBENCH_ROLES)
+def call(task_id: int):
+    """Start the callback: Twilio rings the staff phone, then the caller."""
+    svc = services()
+    user = current_user()
+    if not twilio_rest.available(svc.settings):
+        flash(translate("call_disabled"), "error")
+        return redirect(url_for("staff.task", task_id=task_id)), 409
+    if not user.phone:
+        flash(translate("call_no_phone"), "error")
+        return redirect(url_for("staff.task", task_id=task_id)), 409
+    with svc.engine.begin() as conn:
+        row = task_or_404(conn, task_id)
+        if not user.works(row["desk"]):
+            abort(403)
+        if not row["phone"]:
+            abort(409)
+        try:
+            tasks.note_call(conn, row, user, svc.clock())
+        except TaskError as exc:
+            flash(translate(exc.key) + (f" {exc.holder}." if exc.holder else ""), "error")
+            return redirect(url_for("staff.task", task_id=task_id)), 409
+        phone = row["phone"]
+    try:
+        sid = twilio_rest.call_back(svc.settings, user.phone, phone, ui_lang())
+    except (TwilioException, OSError) as exc:
+        log.warning("click-to-call for task %s failed: %s", task_id, type(exc).__name__)
+        flash(translate("call_failed"), "error")
+        return redirect(url_for("staff.task", task_id=task_id)), 502
+    audit_view(svc.engine, "call.start", f"callback:{task_id}", sid)
+    flash(translate("call_started"), "ok")
+    return redirect(url_for("staff.task", task_id=task_id))
+
+
+@bp.get("/tasks/<int:task_id>/recording")
+@login_required(WORKBENCH_ROLES)
+def recording(task_id: int):
+    """Play the caller's voice message (the stored file, or fetched from Twilio)."""
+    svc = services()
+    with svc.engine.begin() as conn:
+        row = task_or_404(conn, task_id)
+        audit_view(conn, "view.recording", f"callback:{task_id}")
+    path = row["recording_path"]
+    if path:
+        file = Path(path) if Path(path).is_absolute() else Path(svc.settings.instance_dir) / path
+        if file.is_file():
+            return send_file(file, max_age=0)
+    if row["recording_url"] and twilio_rest.available(svc.settings):
+        try:
+            audio = twilio_rest.fetch_recording(svc.settings, row["recording_url"])
+        except OSError as exc:  # requests' errors are OSErrors
+            log.warning("voice message of task %s not fetched: %s", task_id, type(exc).__name__)
+            audio = None
+        if audio:
+            return Response(audio, mimetype="audio/mpeg", headers={"Cache-Control": "no-store"})
+    abort(404)
