@@ -48,7 +48,7 @@ def test_staff_work_a_task_from_claim_to_close(login, task_id, accounts):
     expect(bert.get_by_role("button", name="Speichern")).to_have_count(0)
 
     anna.get_by_label("Nicht erreicht").check()
-    anna.get_by_label("Notiz", exact=True).fill("Mailbox, kein Ansage")
+    anna.get_by_label("Notiz", exact=True).fill("Mailbox, keine Ansage")
     anna.get_by_label("Nächsten Versuch planen").check()
     anna.get_by_label("Nächster Versuch").fill("2026-11-25T13:30")
     shoot(anna, "task-page")
