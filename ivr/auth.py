@@ -39,6 +39,8 @@ PUBLIC_PATHS = ("/login", "/healthz", "/metrics")
 PUBLIC_PREFIXES = ("/static/", "/voice/")
 TOKEN_PREFIXES = ("/api/",)
 """Paths with their own bearer-token auth: no session, no CSRF."""
+SESSION_LIFETIME = timedelta(hours=10)
+"""How long a login lasts: one working day."""
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -46,7 +48,8 @@ def init_app(app: Flask) -> None:
     """Guard every route, turn on CSRF for forms, and register /login and /logout."""
     app.config.setdefault("LOGIN_MAX_FAILURES", int(os.environ.get("IVR_LOGIN_MAX_FAILURES", "5")))
     app.config.setdefault("LOGIN_WINDOW_SECONDS", int(os.environ.get("IVR_LOGIN_WINDOW_SECONDS", "900")))
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=10))
+    if app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(days=31):  # Flask's default: too long for staff
+        app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked in _guard, with the webhook and API paths left out
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     csrf.init_app(app)

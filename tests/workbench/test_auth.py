@@ -113,3 +113,7 @@ def test_interface_language_switch(app, people):
     assert "Offene Rückrufe" in anna.get("/staff/desks/zebera").get_data(as_text=True)
     assert "Open callbacks" in anna.get("/staff/desks/zebera?lang=en").get_data(as_text=True)
     assert "Open callbacks" in anna.get("/staff/desks/zebera").get_data(as_text=True)  # remembered
+
+
+def test_a_login_lasts_one_working_day(app):
+    assert app.permanent_session_lifetime.total_seconds() == 10 * 3600
