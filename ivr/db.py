@@ -203,8 +203,14 @@ sa.Index("ix_callbacks_local_date_desk", callbacks.c.local_date, callbacks.c.des
          callbacks.c.due_at, callbacks.c.closed_at)
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine with short timeouts, so a webhook never waits long on the database."""
+WEB_STATEMENT_MS = 1500
+"""Longest a web request waits on one database statement (Twilio gives up after 15 s in all)."""
+WORKER_STATEMENT_MS = 30000
+"""Longest a job waits on one statement; jobs are retried, callers are not waiting."""
+
+
+def make_engine(url: str, web: bool = False) -> Engine:
+    """Create an engine with short timeouts for web processes, so a webhook never waits long on the database."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -215,7 +221,7 @@ def make_engine(url: str) -> Engine:
         def _pragmas(conn, _record):  # WAL lets web and worker processes write side by side
             cur = conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=5000")
+            cur.execute(f"PRAGMA busy_timeout={2000 if web else 10000}")
             cur.close()
 
         return engine
@@ -224,7 +230,8 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=2, hide_parameters=True,
-                            connect_args={"connect_timeout": 2, "options": "-c statement_timeout=5000"})
+                            connect_args={"connect_timeout": 2, "options": "-c statement_timeout="
+                                          f"{WEB_STATEMENT_MS if web else WORKER_STATEMENT_MS}"})
 
 
 def alembic_config(url: str):  # -> alembic.config.Config

@@ -54,7 +54,7 @@ class Services:
         self.clock = clock
         self.cipher = Cipher(settings.secret_key)
         self.store = FlowStore(settings)
-        self.engine = make_engine(settings.database_url)
+        self.engine = make_engine(settings.database_url, web=True)
         self.breaker = Breaker()
         timeout = settings.config.web.redis_timeout_seconds
         self.redis: redis.Redis | None = connect(settings.redis_url, timeout) if settings.redis_url else None
