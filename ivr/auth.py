@@ -54,7 +54,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     csrf.init_app(app)
     app.before_request(_guard)
-    app.context_processor(lambda: {"current_user": current_user()})
+    app.context_processor(lambda: {"current_user": current_user(), "endpoints": app.view_functions})
     app.register_blueprint(bp)
 
 
@@ -109,6 +109,13 @@ def _local(target: str | None) -> str | None:
     return target.rstrip("?") or None
 
 
+def _landing(user: User) -> str:
+    """The first page after login: the desk list, or the operators' page for operators."""
+    if user.role == "operator" and "operators.simulator" in current_app.view_functions:
+        return url_for("operators.simulator")
+    return url_for("staff.home")
+
+
 def _failure_key(username: str) -> str:
     secret = services().settings.secret_key.encode()
     text = f"{request.remote_addr or '-'}|{username.strip().lower()}".encode()
@@ -158,7 +165,7 @@ def login():
             session["uid"] = user.id
             session["lang"] = lang or user.ui_lang
             session.permanent = True
-            return redirect(_local(request.args.get("next")) or url_for("staff.home"))
+            return redirect(_local(request.args.get("next")) or _landing(user))
     return render_template("auth/login.html", error=error, lang=ui_lang()), status
 
 

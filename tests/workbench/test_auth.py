@@ -117,3 +117,15 @@ def test_interface_language_switch(app, people):
 
 def test_a_login_lasts_one_working_day(app):
     assert app.permanent_session_lifetime.total_seconds() == 10 * 3600
+
+
+def test_operators_land_on_their_page_and_see_their_links(app, people):
+    olga = Person(app, "olga")
+    people("olga", role="operator", desks=())
+    assert olga.login().location == "/operator/simulator"
+    page = olga.get("/login").get_data(as_text=True)
+    assert 'href="/operator/simulator"' in page and 'href="/dashboard/"' not in page
+    assert "Meine Theken" not in page
+    vera = people("vera", role="supervisor")
+    page = vera.get("/staff/overview").get_data(as_text=True)
+    assert 'href="/dashboard/"' in page and 'href="/operator/simulator"' not in page
