@@ -46,6 +46,10 @@ LATENCY = Histogram("ivr_webhook_latency_seconds", "Time to answer a Twilio webh
                     buckets=BUCKETS, registry=None)
 
 
+_children: dict[tuple[str, int], tuple] = {}
+"""(endpoint, status) -> (latency child, counter child) of this process."""
+
+
 def _started() -> None:
     g.ivr_started = time.perf_counter()
 
@@ -53,9 +57,13 @@ def _started() -> None:
 def _finished(response: Response) -> Response:
     endpoint = request.endpoint
     if endpoint and endpoint.startswith("voice."):
-        name = endpoint[6:]
-        LATENCY.labels(name).observe(time.perf_counter() - g.get("ivr_started", time.perf_counter()))
-        REQUESTS.labels(name, str(response.status_code)).inc()
+        key = (endpoint, response.status_code)
+        children = _children.get(key)
+        if children is None:  # labels() takes a lock and builds keys: do it once per endpoint and status
+            children = _children[key] = (LATENCY.labels(endpoint[6:]),
+                                         REQUESTS.labels(endpoint[6:], str(response.status_code)))
+        children[0].observe(time.perf_counter() - g.get("ivr_started", time.perf_counter()))
+        children[1].inc()
     return response
 
 

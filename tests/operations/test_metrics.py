@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
+import pytest
+import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from ivr import metrics
 from ivr.db import callbacks
+from ivr.redisserver import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -120,3 +124,41 @@ def test_single_process_registry_without_multiproc_dir(monkeypatch):
     monkeypatch.delenv(metrics.MULTIPROC_ENV, raising=False)
     names = {m.name for m in metrics.registry(None).collect()}
     assert {"ivr_webhook_requests", "ivr_webhook_latency_seconds"} <= names
+
+
+@pytest.mark.e2e
+def test_gunicorn_workers_report_one_sum(tmp_path, database_url, redis_url, engine, redis_conn):
+    """Under gunicorn with two workers and the production config, every scrape shows all workers' requests."""
+    folder = tmp_path / "prometheus"
+    env = dict(os.environ, TWILIO_AUTH_TOKEN="token", SECRET_KEY="secret", DATABASE_URL=database_url,
+               REDIS_URL=redis_url, IVR_INSTANCE_DIR=str(tmp_path / "instance"), PYTHONPATH=ROOT,
+               PROMETHEUS_MULTIPROC_DIR=str(folder), IVR_BIND=f"127.0.0.1:{free_port()}", WEB_CONCURRENCY="2")
+    folder.mkdir()
+    (folder / "stale_from_last_run.db").write_bytes(b"")  # emptied by the config's on_starting hook
+    base = "http://" + env["IVR_BIND"]
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:ivr.gunicorn_config",
+                               "--access-logfile", "/dev/null", "--error-logfile", str(tmp_path / "web.log"),
+                               "ivr:create_app()"], env=env, cwd=ROOT)
+    try:
+        _wait(base + "/healthz", server)
+        session = requests.Session()
+        for _ in range(20):  # unsigned: 403, counted like any webhook answer
+            session.post(base + "/voice/incoming", data={"CallSid": "CA1"}, timeout=5)
+        for _ in range(6):  # whichever worker answers the scrape, it reports both workers' counts
+            samples = _samples(requests.get(base + "/metrics", timeout=5).content)
+            assert _value(samples, "ivr_webhook_requests_total", endpoint="incoming", status="403") == 20
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert not (folder / "stale_from_last_run.db").exists()
+
+
+def _wait(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            requests.get(url, timeout=5)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)  # waiting for the server to come up, not an assertion
+    raise RuntimeError(f"{url} did not answer")
