@@ -56,7 +56,9 @@ def requeue_orphans(conn: redis.Redis, queue_names: tuple[str, ...] = QUEUE_NAME
                 job = Job.fetch(job_id, connection=conn)
             except (ValueError, NoSuchJobError):
                 continue  # finished in the meantime, or RQ's own cleanup will see to it
-            if job.get_status(refresh=False) != JobStatus.STARTED or not worker_dead(conn, execution.worker_name,
+            # QUEUED too: a worker killed between taking the job and marking it started leaves it so
+            status = job.get_status(refresh=False)
+            if status not in (JobStatus.STARTED, JobStatus.QUEUED) or not worker_dead(conn, execution.worker_name,
                                                                                       hostname):
                 continue
             if conn.zrem(registry.key, execution.composite_key):  # only one rescuer wins

@@ -7,9 +7,11 @@ import time
 import pytest
 import redis
 from rq import Queue
+from rq.job import Job
 from rq.registry import StartedJobRegistry
 
 from tests.faults.conftest import WriteLock
+from tests.faults.conftest import descendants
 from tests.faults.conftest import record
 from tests.faults.conftest import request_callback
 from tests.faults.conftest import wait_for
@@ -29,14 +31,20 @@ def test_job_of_a_killed_worker_runs_again_exactly_once(stack):
     lock = WriteLock(stack.db_path)
     worker = stack.start_worker()
     job_id = wait_for(lambda: next(iter(started.get_job_ids()), None), 30, "a job to start")
+    wait_for(lambda: len(descendants(worker.pid)) >= 2, 30, "the work horse (beside the scheduler)")
     stack.kill_worker(worker)
     lock.release()
     assert job_id in started.get_job_ids()  # orphaned: RQ alone would wait for the heartbeat, then maintenance
 
     back = time.monotonic()
     stack.start_worker()
-    wait_for(lambda: stack.scalar("SELECT count(*) FROM events WHERE processed_at IS NULL") == 0, 60,
-             "the orphaned job to run again")
+    try:
+        wait_for(lambda: stack.scalar("SELECT count(*) FROM events WHERE processed_at IS NULL") == 0, 60,
+                 "the orphaned job to run again")
+    except AssertionError:
+        job = Job.fetch(job_id, connection=conn)
+        raise AssertionError(f"job {job_id} is {job.get_status()}, registry {started.get_job_and_execution_ids()}, "
+                             f"worker log:\n{stack.log('worker')[-3000:]}") from None
     rerun_after = time.monotonic() - back
     event_id = int(job_id.removeprefix("event-"))
     assert stack.scalar("SELECT processed_at IS NOT NULL FROM events WHERE id = :id", id=event_id)
