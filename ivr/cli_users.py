@@ -6,10 +6,16 @@ import click
 
 
 def _services():
+    """Build the services for one command; the database pool closes when the command ends."""
     from ivr.services import Services
     from ivr.settings import load_settings
 
-    return Services(load_settings())
+    svc = Services(load_settings())
+    context = click.get_current_context()
+    context.call_on_close(svc.engine.dispose)
+    if svc.redis is not None:
+        context.call_on_close(svc.redis.close)
+    return svc
 
 
 def _desk(svc, desk: str) -> str:

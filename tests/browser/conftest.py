@@ -53,7 +53,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def accounts(stack):
-    """Staff of zebera (anna, bert), staff of the integration point (carl), a supervisor (vera)."""
+    """Staff of zebera (anna, bert), of the integration point (carl), a Jobcenter supervisor (vera)."""
     from datetime import UTC
     from datetime import datetime
 
@@ -63,7 +63,7 @@ def accounts(stack):
             ("anna", "staff", ("zebera",), ("de", "en"), "Anna Arslan"),
             ("bert", "staff", ("zebera",), ("de",), "Bert Becker"),
             ("carl", "staff", ("integration_point",), ("de",), "Carl Cetin"),
-            ("vera", "supervisor", ("zebera", "helpers", "info"), ("de",), "Vera Vogel"),
+            ("vera", "supervisor", ("zebera", "helpers"), ("de",), "Vera Vogel"),
         ):
             users.create(conn, name, PASSWORD, role, now, display_name=display, languages=langs)
             for desk in desks:
