@@ -35,7 +35,10 @@ def _token_actor(token: str) -> str | None:
     bootstrap = services().settings.api_token
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
         return "api:bootstrap"
-    return None
+    from ivr import apiclients  # issue 4: named clients with hashed tokens and scopes
+
+    svc = services()
+    return apiclients.actor_for(svc.engine, token, request.path, request.method, svc.clock())
 
 
 def token_required(view):

@@ -134,6 +134,16 @@ audit_log = sa.Table(
 
 # Tables of later features are added below their area's marker, each with its own migration file.
 # --- reliability and data protection (issue 4) ---
+api_clients = sa.Table(
+    "api_clients", metadata,  # named API clients: a hash of the token and scopes, never the token itself
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("scopes", sa.Text, nullable=False, default=""),  # space-separated, e.g. "callbacks:read calls:read"
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("revoked_at", TZ),
+    sa.Column("last_used_at", TZ),
+)
 # --- staff workbench (issue 5) ---
 users = sa.Table(
     "users", metadata,  # staff accounts: role staff | supervisor | operator | admin

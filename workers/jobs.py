@@ -15,6 +15,10 @@ from sqlalchemy.engine import Connection
 
 from ivr import callbacks
 from ivr import calls
+from ivr import queue
+from ivr import recordings
+from ivr import retention
+from ivr.db import callbacks as callbacks_table
 from ivr.db import events
 from ivr.engine.phones import check_number
 from ivr.engine.phones import is_anonymous
@@ -109,4 +113,34 @@ def process_event(event_id: int) -> str:
         # the payload may hold a phone number; once applied, it is not needed any more
         conn.execute(events.update().where(events.c.id == event_id)
                      .values(processed_at=now, payload="{}", attempts=events.c.attempts + 1))
+    if row["kind"] in ("recording", "recording_status"):
+        _queue_downloads(env, row["call_sid"])
     return row["kind"]
+
+
+def _queue_downloads(env: JobContext, call_sid: str) -> None:
+    """Queue the copy of a call's voice messages; the retention sweep catches any this misses."""
+    with env.engine.connect() as conn:
+        ids = [r[0] for r in conn.execute(sa.select(callbacks_table.c.id).where(callbacks_table.c.call_sid == call_sid)
+                                          .where(callbacks_table.c.recording_url.is_not(None)))]
+    for task_id in ids:
+        try:
+            queue.enqueue_maintenance(env.redis, "workers.jobs.fetch_recording", task_id,
+                                      job_id=f"recording-{task_id}")
+        except redis.RedisError:
+            log.warning("task %s: recording download not queued (redis); the sweep will", task_id)
+
+
+def fetch_recording(task_id: int) -> str:
+    """Copy a task's voice message into instance storage and delete it at Twilio (retried on failure)."""
+    env = context.get()
+    return recordings.fetch(env.engine, env.settings, task_id, datetime.now(UTC))
+
+
+def retention_sweep() -> dict[str, int]:
+    """Apply the retention rules and queue recordings still waiting at Twilio (every 15 minutes)."""
+    env = context.get()
+    report = retention.run(env.engine, env.settings, datetime.now(UTC))
+    for task_id in recordings.pending(env.engine):
+        queue.enqueue_maintenance(env.redis, "workers.jobs.fetch_recording", task_id, job_id=f"recording-{task_id}")
+    return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -20,6 +21,8 @@ from workers.context import JobContext
 log = logging.getLogger(__name__)
 RELAY_INTERVAL = 5.0
 """Seconds between two relay passes."""
+RETENTION_INTERVAL = 15 * 60
+"""Seconds between two retention sweeps (voice messages of closed tasks go within this time)."""
 STALE_AFTER = timedelta(seconds=10)
 """An event queued this long ago, not processed, and without a job in Redis lost its job: queue it again."""
 
@@ -56,11 +59,19 @@ def relay_once(env: JobContext, now: datetime | None = None) -> int:
     return count
 
 
+def schedule_retention(env: JobContext, now: float | None = None) -> None:
+    """Queue the retention sweep of the current 15-minute slot (once per slot, whichever worker is first)."""
+    slot = int((now or time.time()) // RETENTION_INTERVAL)
+    queue.enqueue_maintenance(env.redis, "workers.jobs.retention_sweep", job_id=f"retention-{slot}")
+
+
 def run_forever(env: JobContext, stop: threading.Event, interval: float = RELAY_INTERVAL) -> None:
-    """Relay until `stop` is set; outages of Redis or the database only delay it."""
+    """Relay until `stop` is set, and queue the retention sweep; outages of Redis or the database only delay it."""
     while not stop.is_set():
         try:
             relay_once(env)
+            if env.redis is not None:
+                schedule_retention(env)
         except (redis.RedisError, SQLAlchemyError, OSError) as exc:
             log.warning("relay pass failed, will retry: %s", type(exc).__name__)
         stop.wait(interval)
