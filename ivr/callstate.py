@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
@@ -33,10 +34,18 @@ def _int(args: Mapping[str, str], key: str) -> int:
     return int(value) if value.isdigit() and len(value) < 3 else 0
 
 
+_WORD = re.compile(r"^[a-z0-9_]{1,64}$")
+_VERSION = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
+
+
 def decode(args: Mapping[str, str], cipher: Cipher) -> State | None:
-    """Read a state from query arguments; None when it is incomplete."""
+    """Read a state from query arguments; None when it is incomplete or malformed (then the call starts over)."""
     node, lang, version = args.get("n"), args.get("l"), args.get("v")
     if not node or not lang or not version:
+        return None
+    # every value is echoed into the next action URL: anything but plain words is refused
+    words = (node, lang, args.get("f") or "hotline", args.get("s") or "x")
+    if not all(_WORD.match(w) for w in words) or not _VERSION.match(version):
         return None
     number = cipher.open(args["x"], NUMBER_MAX_AGE) if args.get("x") else None
     return State(node=node[:64], lang=lang[:8], version=version[:24], flow=args.get("f", "")[:64],

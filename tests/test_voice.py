@@ -68,3 +68,21 @@ class TestFallback:
         caller = phone()
         status, body = caller.send("/voice/status", {"CallStatus": "ringing"}, expect=204)
         assert body == b""
+
+
+class TestForgedState:
+    """A state in the URL is echoed into the next action URL: malformed values must never break the XML."""
+
+    def test_control_characters_in_state_start_the_call_over(self, phone):
+        caller = phone()
+        _, body = caller.send("/voice/step?v=%27+OR+1%3D1+--&f=hotline&n=topic&l=de&s=%1F", {"Digits": "1"})
+        root = check_twiml(body)
+        assert root.find("Gather").attrib["action"].endswith("n=language&l=de")
+
+    def test_encrypted_number_from_another_key_is_ignored(self, phone, app):
+        caller = phone()
+        version = app.extensions["ivr"].store.current.version
+        _, body = caller.send(f"/voice/step?v={version}&f=hotline&n=desk_info&l=de&s=confirm&x=Zm9yZ2Vk",
+                              {"Digits": "1"})
+        root = check_twiml(body)
+        assert root.find("Gather") is not None  # asks for the number again instead of trusting it
