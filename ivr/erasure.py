@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import phonenumbers
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -15,17 +16,21 @@ from ivr.db import callbacks
 from ivr.db import calls
 from ivr.db import events
 from ivr.db import task_history
-from ivr.engine.phones import check_number
 from ivr.settings import Settings
 
 
 def normalise(raw: str) -> str | None:
     """Return the E.164 form of a number given in any usual way (+49..., 0049..., 0176...), or None."""
     text = raw.strip().replace(" ", "").replace("-", "").replace("/", "")
-    if text.startswith("+") and text[1:].isdigit():
-        return text
-    check = check_number(text, [])
-    return check.e164 or (text if text.startswith("+") else None)
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, "DE")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def erase(engine: Engine, settings: Settings, raw: str, actor: str, now: datetime) -> dict[str, int]:
