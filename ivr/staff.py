@@ -195,10 +195,17 @@ def task(task_id: int):
     )
 
 
+def refuse(task_id: int, key: str, holder: str | None = None, status: int = 409):
+    """Show the task page again with an error message (no redirect: the status tells what happened)."""
+    flash(translate(key) + (f" {holder}." if holder else ""), "error")
+    return task(task_id), status
+
+
 def _act(task_id: int, action, need_work: bool = True):
     """Run one change on a task in a transaction; flash the result and go back to the task page."""
     svc = services()
     user = current_user()
+    refused = None
     with svc.engine.begin() as conn:
         row = task_or_404(conn, task_id)
         if need_work and not user.works(row["desk"]):
@@ -206,9 +213,9 @@ def _act(task_id: int, action, need_work: bool = True):
         try:
             message = action(conn, row, user, svc.clock())
         except TaskError as exc:
-            text = translate(exc.key) + (f" {exc.holder}." if exc.holder else "")
-            flash(text, "error")
-            return redirect(url_for("staff.task", task_id=task_id)), 409
+            refused = exc
+    if refused is not None:  # rendered after the transaction ends: SQLite allows one writer at a time
+        return refuse(task_id, refused.key, refused.holder)
     if message:
         flash(translate(message), "ok")
     return redirect(url_for("staff.task", task_id=task_id))

@@ -23,6 +23,7 @@ from ivr.i18n import ui_lang
 from ivr.services import services
 from ivr.staff import WORKBENCH_ROLES
 from ivr.staff import audit_view
+from ivr.staff import refuse
 from ivr.staff import task_or_404
 from ivr.tasks import TaskError
 
@@ -36,30 +37,29 @@ def call(task_id: int):
     """Start the callback: Twilio rings the staff phone, then the caller."""
     svc = services()
     user = current_user()
-    if not twilio_rest.available(svc.settings):
-        flash(translate("call_disabled"), "error")
-        return redirect(url_for("staff.task", task_id=task_id)), 409
-    if not user.phone:
-        flash(translate("call_no_phone"), "error")
-        return redirect(url_for("staff.task", task_id=task_id)), 409
+    problem: TaskError | None = None
     with svc.engine.begin() as conn:
         row = task_or_404(conn, task_id)
         if not user.works(row["desk"]):
             abort(403)
-        if not row["phone"]:
-            abort(409)
-        try:
-            tasks.note_call(conn, row, user, svc.clock())
-        except TaskError as exc:
-            flash(translate(exc.key) + (f" {exc.holder}." if exc.holder else ""), "error")
-            return redirect(url_for("staff.task", task_id=task_id)), 409
-        phone = row["phone"]
+        if not twilio_rest.available(svc.settings):
+            problem = TaskError("call_disabled")
+        elif not user.phone:
+            problem = TaskError("call_no_phone")
+        elif not row["phone"]:
+            problem = TaskError("call_failed")
+        else:
+            try:
+                tasks.note_call(conn, row, user, svc.clock())
+            except TaskError as exc:
+                problem = exc
+    if problem is not None:
+        return refuse(task_id, problem.key, problem.holder)
     try:
-        sid = twilio_rest.call_back(svc.settings, user.phone, phone, ui_lang())
+        sid = twilio_rest.call_back(svc.settings, user.phone, row["phone"], ui_lang())
     except (TwilioException, OSError) as exc:
         log.warning("click-to-call for task %s failed: %s", task_id, type(exc).__name__)
-        flash(translate("call_failed"), "error")
-        return redirect(url_for("staff.task", task_id=task_id)), 502
+        return refuse(task_id, "call_failed", status=502)
     audit_view(svc.engine, "call.start", f"callback:{task_id}", sid)
     flash(translate("call_started"), "ok")
     return redirect(url_for("staff.task", task_id=task_id))

@@ -59,6 +59,7 @@ def test_claim_is_exclusive_and_shows_the_holder(people, make_task, engine):
     assert anna.post(f"/staff/tasks/{task}/claim").status_code == 302
     response = bert.post(f"/staff/tasks/{task}/claim")
     assert response.status_code == 409
+    assert "bearbeitet bereits Anna Arslan" in response.get_data(as_text=True)  # shown at once, no redirect
     page = bert.get(f"/staff/tasks/{task}").get_data(as_text=True)
     assert "bearbeitet bereits Anna Arslan" in page
     assert "In Bearbeitung von Anna Arslan" in bert.get("/staff/desks/zebera").get_data(as_text=True)

@@ -25,6 +25,7 @@ class StandIn:
 
     def __init__(self):
         self.requests: list[dict] = []
+        self.status = 201
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,7 +42,10 @@ class StandIn:
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 self._record(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 body = json.dumps({"sid": "CA" + "9" * 32, "account_sid": SID, "status": "queued"}).encode()
-                self.send_response(201)
+                if owner.status != 201:
+                    refusal = {"code": 21215, "message": "Geo permission", "status": owner.status}
+                    body = json.dumps(refusal).encode()
+                self.send_response(owner.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -126,3 +130,12 @@ def test_voice_message_is_fetched_from_twilio(people, make_task, twilio):
     response = anna.get(f"/staff/tasks/{task}/recording")
     assert response.status_code == 200 and response.data == b"ID3-fake-mp3"
     assert twilio.requests[0]["path"] == f"/2010-04-01/Accounts/{SID}/Recordings/RE1.mp3"
+
+
+def test_a_refused_call_is_reported_on_the_page(people, make_task, twilio):
+    task = make_task()
+    anna = people("anna", phone=STAFF_PHONE)
+    twilio.status = 400
+    response = anna.post(f"/staff/tasks/{task}/call")
+    assert response.status_code == 502
+    assert "konnte nicht gestartet werden" in response.get_data(as_text=True)
