@@ -233,6 +233,21 @@ def stack(tmp_path):
         stack.stop()
 
 
+def number_forms(e164: str) -> list[str]:
+    """Ways a German number may appear in text: E.164, without plus, national with 0, subscriber digits."""
+    national = e164.removeprefix("+49")
+    return [e164, e164[1:], "0" + national, national]
+
+
+def assert_no_numbers_in_logs(stack: Stack, numbers: list[str]) -> int:
+    """Assert that no process log (gunicorn access and error log, worker) holds a caller's number; return lines."""
+    text = stack.log("web") + stack.log("worker")
+    for number in numbers:
+        for form in number_forms(number):
+            assert form not in text, f"{form} appears in a process log"
+    return text.count("\n")
+
+
 def request_callback(stack: Stack, caller: str, timings: list[float] | None = None) -> Phone:
     """One whole call on a Tuesday evening: English, closed desk, callback on this number, no message."""
     phone = stack.phone(timings, caller=caller)

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from tests.faults.conftest import assert_no_numbers_in_logs
 from tests.faults.conftest import record
 from tests.faults.conftest import request_callback
 from tests.faults.conftest import wait_for
@@ -47,7 +48,8 @@ def test_calls_during_a_redis_outage_lose_and_duplicate_nothing(stack):
     assert len(tasks) == CALLS + 1 and duplicates == 0
     assert stack.scalar("SELECT count(*) FROM calls WHERE outcome = 'callback_requested'") == CALLS + 1
     assert stack.scalar("SELECT count(*) FROM events WHERE attempts != 1") == 0  # each applied exactly once
-    record("redis_down", {
+    log_lines = assert_no_numbers_in_logs(stack, ["+4917612345600"] + [f"+49176123456{n + 10}" for n in range(CALLS)])
+    record("redis_down", {"log_lines_checked_for_numbers": log_lines, 
         "calls_during_outage": CALLS, "events_kept_in_outbox": waiting, "webhooks_during_outage": webhooks, "webhook_errors": 0,
         "slowest_webhook_seconds": round(max(timings), 3), "outage_seconds": round(outage, 1),
         "tasks_expected": CALLS + 1, "tasks_stored": len(tasks), "duplicates": duplicates,
