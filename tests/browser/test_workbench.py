@@ -38,14 +38,17 @@ def test_staff_work_a_task_from_claim_to_close(login, task_id, accounts):
     expect(row).to_contain_text("frei")
     shoot(anna, "desk-list")
     row.get_by_role("link", name="+4917612345678").click()
+    bert = login("bert")
+    bert.goto(f"{accounts.base}/staff/tasks/{task_id}")  # bert opens the free task at the same time
     anna.get_by_role("button", name="Übernehmen").click()
     expect(anna.locator("dd .badge.mine")).to_have_text("Von Ihnen übernommen")
 
-    bert = login("bert")
-    bert.goto(f"{accounts.base}/staff/tasks/{task_id}")
+    bert.get_by_role("button", name="Übernehmen").click()  # too late: anna has it
+    expect(bert.get_by_role("alert")).to_have_text("Diese Aufgabe bearbeitet bereits Anna Arslan.")
     expect(bert.get_by_text("In Bearbeitung von Anna Arslan")).to_be_visible()
     expect(bert.get_by_role("button", name="Übernehmen")).to_have_count(0)
     expect(bert.get_by_role("button", name="Speichern")).to_have_count(0)
+    shoot(bert, "task-claimed-by-other")
 
     anna.get_by_label("Nicht erreicht").check()
     anna.get_by_label("Notiz", exact=True).fill("Mailbox, keine Ansage")
