@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import UTC
 from datetime import datetime
@@ -39,6 +40,8 @@ from ivr.twiml import Renderer
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+STEP_CACHE_SIZE = 4096
+"""Menu steps remembered per process (nodes x languages x retries x keys of the shipped menu fit easily)."""
 
 
 def utc_now() -> datetime:
@@ -68,6 +71,7 @@ class Services:
                              Path(settings.instance_dir) / "spool",
                              settings.config.retention.failed_jobs_days * 86400)
         self.allowed_countries = frozenset(settings.config.callbacks.allowed_countries)
+        self.menu_steps = StepCache()
 
     def init_app(self, app: Flask) -> None:
         """Register with a Flask app; a served app watches flows and config for published changes."""
@@ -81,24 +85,36 @@ class Services:
 
     # --- context for the engine --------------------------------------------------------------
 
-    def context(self, form: Mapping[str, str], now: datetime) -> Context:
-        """Build the engine's view of the world; reads happen only when a desk needs them."""
+    def context(self, form: Mapping[str, str], now: datetime, touched: list[bool] | None = None) -> Context:
+        """Build the engine's view of the world; reads happen only when a desk needs them.
+
+        `touched[0]` becomes True when the step asked anything of the world (its answer then depends on more than
+        the state and the keys, and must not be reused for another call).
+        """
         caller = form.get("From")
         snapshot = None
+        flag = touched if touched is not None else [False]
 
         def snap():
             nonlocal snapshot
+            flag[0] = True
             if snapshot is None:
                 snapshot = self.closures.get(now)
             return snapshot
+
+        def asked(func):
+            def wrapper(*args):
+                flag[0] = True
+                return func(*args)
+            return wrapper
 
         return Context(
             now=now,
             caller=None if is_anonymous(caller) else caller,
             desk_status=lambda desk: desk_status(self.schedules, snap(), desk, now),
-            check_number=lambda raw: check_number(raw, self.allowed_countries),
-            has_open_callback=self.has_open_callback,
-            callbacks_today=lambda phone: self.callbacks_today(phone, now),
+            check_number=asked(lambda raw: check_number(raw, self.allowed_countries)),
+            has_open_callback=asked(self.has_open_callback),
+            callbacks_today=asked(lambda phone: self.callbacks_today(phone, now)),
             announcement=lambda: snap().announcement,
             overflow_number=lambda: overflow_number(self.schedules, snap(), now),
         )
@@ -133,6 +149,24 @@ class Services:
             return
         desk = next((e.desk for e in step.effects if type(e).__name__ == "Reached"), None) or ""
         self.tracker.add(call_sid, step.lang or "", version, desk, now if started else None, step.visited)
+
+
+class StepCache:
+    """Steps that depend only on the flow version, the state and the keys pressed (menu to menu), reused."""
+
+    def __init__(self, size: int = STEP_CACHE_SIZE):
+        self.size = size
+        self._steps: OrderedDict[tuple, tuple[Step, str]] = OrderedDict()
+
+    def get(self, key: tuple) -> tuple[Step, str] | None:
+        """Return a remembered step."""
+        return self._steps.get(key)
+
+    def put(self, key: tuple, step: tuple[Step, str]) -> None:
+        """Remember a step and its flow version, forgetting the oldest beyond the size."""
+        self._steps[key] = step
+        if len(self._steps) > self.size:
+            self._steps.popitem(last=False)
 
 
 def services() -> Services:

@@ -120,6 +120,12 @@ def incoming() -> Response:
 def step() -> Response:
     """Continue a call at the state carried in the URL."""
     svc = services()
+    fields = _fields()
+    plain_keys = not any(k in fields for k in ("DialCallStatus", "RecordingUrl", "RecordingSid"))
+    key = (request.query_string, fields.get("Digits", "")) if plain_keys else None
+    cached = svc.menu_steps.get(key) if key else None
+    if cached is not None:
+        return _answer(svc, cached[0], _field("CallSid"), cached[1])
     state = callstate.decode(request.args, svc.cipher)
     if state is None:
         return incoming()
@@ -132,12 +138,15 @@ def step() -> Response:
     event = Event(digits=_field("Digits") or None, dial_status=_field("DialCallStatus") or None,
                   recording_url=_field("RecordingUrl") or None, recording_sid=_field("RecordingSid") or None,
                   recording_duration=int(duration) if duration.isdigit() else None, call_sid=_field("CallSid"))
-    ctx = svc.context(_fields(), svc.clock())
+    touched = [False]
+    ctx = svc.context(fields, svc.clock(), touched)
     try:
         result = runtime.step(bundle, state, event, ctx)
     except UnknownNodeError:
         log.warning("call %s: unknown node %r, starting over", _field("CallSid"), state.node)
         result = runtime.start(bundle, ctx)
+    if key and not touched[0] and not result.private and not result.effects:
+        svc.menu_steps.put(key, (result, bundle.version))  # depends on nothing but the URL and the keys
     return _answer(svc, result, _field("CallSid"), bundle.version)
 
 
