@@ -32,10 +32,14 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations (safe to run again)."""
-    from ivr import db as database
-    from ivr.settings import DEFAULT_CONFIG  # noqa: F401  (settings are not needed beyond the URL)
+    from pathlib import Path
 
-    url = os.environ.get("DATABASE_URL") or _settings().database_url
+    from ivr import db as database
+    from ivr.settings import ROOT
+
+    # no secrets needed to migrate: only the database URL (or the embedded default)
+    instance = Path(os.environ.get("IVR_INSTANCE_DIR") or ROOT / "instance")
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'ivr.sqlite3'}"
     database.upgrade(url)
     click.echo("database is up to date")
 
