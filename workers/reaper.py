@@ -8,6 +8,7 @@ import socket
 
 import redis
 from rq import Queue
+from rq import Worker
 from rq.exceptions import NoSuchJobError
 from rq.executions import Execution
 from rq.job import Job
@@ -35,7 +36,7 @@ def _alive(pid: int) -> bool:
 
 def worker_dead(conn: redis.Redis, worker_name: str, hostname: str | None = None) -> bool:
     """True when a worker is gone: no registration left, or its process on this host no longer exists."""
-    info = conn.hgetall(f"rq:worker:{worker_name}")
+    info = conn.hgetall(Worker.redis_worker_namespace_prefix + worker_name)
     if not info:
         return True
     host = (info.get(b"hostname") or b"").decode()

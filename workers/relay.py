@@ -10,6 +10,7 @@ from datetime import datetime
 from datetime import timedelta
 
 import redis
+from rq.job import Job
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr import events
@@ -30,7 +31,7 @@ STALE_AFTER = timedelta(seconds=10)
 def _without_job(conn: redis.Redis, ids: list[int]) -> list[int]:
     pipe = conn.pipeline(transaction=False)
     for event_id in ids:
-        pipe.exists(f"rq:job:{queue.event_job_id(event_id)}")
+        pipe.exists(Job.key_for(queue.event_job_id(event_id)))
     return [event_id for event_id, exists in zip(ids, pipe.execute(), strict=True) if not exists]
 
 
