@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from flask import Blueprint
 from flask import Response
@@ -14,6 +13,7 @@ from flask import send_file
 from flask import url_for
 from twilio.base.exceptions import TwilioException
 
+from ivr import recordings
 from ivr import tasks
 from ivr import twilio_rest
 from ivr.auth import current_user
@@ -73,11 +73,9 @@ def recording(task_id: int):
     with svc.engine.begin() as conn:
         row = task_or_404(conn, task_id)
         audit_view(conn, "view.recording", f"callback:{task_id}")
-    path = row["recording_path"]
-    if path:
-        file = Path(path) if Path(path).is_absolute() else Path(svc.settings.instance_dir) / path
-        if file.is_file():
-            return send_file(file, max_age=0)
+    file = recordings.open_file(svc.settings, row)  # the copy the worker keeps (instance/recordings/)
+    if file is not None:
+        return send_file(file, max_age=0)
     if row["recording_url"] and twilio_rest.available(svc.settings):
         try:
             audio = twilio_rest.fetch_recording(svc.settings, row["recording_url"])
