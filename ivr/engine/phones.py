@@ -83,6 +83,15 @@ def mask(phone: str | None) -> str:
 _PHONE_IN_TEXT = re.compile(r"(?<![\w/])(\+|00)?\d[\d \-/]{6,}\d")
 
 
+_DATE = re.compile(r"(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])( ([01]\d|2[0-3]))?")
+"""ISO dates (with the hour of a following time) look like numbers to the pattern above but are not."""
+
+
+def _mask_match(match: re.Match) -> str:
+    found = match.group(0)
+    return found if _DATE.fullmatch(found) else mask(re.sub(r"[ \-/]", "", found))
+
+
 def mask_text(text: str) -> str:
-    """Mask anything that looks like a phone number inside free text (log lines)."""
-    return _PHONE_IN_TEXT.sub(lambda m: mask(re.sub(r"[ \-/]", "", m.group(0))), text)
+    """Mask anything that looks like a phone number inside free text (log lines); dates stay readable."""
+    return _PHONE_IN_TEXT.sub(_mask_match, text)

@@ -59,3 +59,15 @@ def test_withheld_caller_ids():
 def test_masking_keeps_country_and_last_two_digits():
     assert mask("+4917612345678") == "+49*********78"
     assert "17612345" not in mask_text("caller +4917612345678 and 0176 1234 5678 asked")
+
+
+@pytest.mark.parametrize("text", ["retry at 2026-11-25 20:53:30.086215+00:00", "due 2026-11-24T13:00:00",
+                                  "from 2027-02-08 12:00 on"])
+def test_dates_in_log_lines_stay_readable(text):
+    assert mask_text(text) == text
+
+
+@pytest.mark.parametrize("text", ["call 0202-56-34 003 now", "+49 176 1234 5678", "0176/12345678", "2026-11-24 0176 1234567"])
+def test_numbers_next_to_dates_are_still_masked(text):
+    masked = mask_text(text)
+    assert "1234" not in masked.replace("2026-11-24", "") and "56-34 003" not in masked
