@@ -9,10 +9,13 @@ import click
 
 
 def _services():
+    """Services for one command; the database pool is closed when the command ends."""
     from ivr.services import Services
     from ivr.settings import load_settings
 
-    return Services(load_settings())
+    svc = Services(load_settings())
+    click.get_current_context().call_on_close(svc.engine.dispose)
+    return svc
 
 
 def _until(text: str) -> datetime:
