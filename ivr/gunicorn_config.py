@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+from gunicorn.glogging import Logger
+
 bind = os.environ.get("IVR_BIND", "0.0.0.0:" + os.environ.get("PORT", "8000"))
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 timeout = 15  # Twilio gives up after 15 s; a stuck request must not hold a worker longer
@@ -14,6 +16,23 @@ accesslog = "-"
 # one JSON object per access line, without the query string (it carries the encrypted call state)
 access_log_format = ('{"ts": "%(t)s", "logger": "gunicorn.access", "method": "%(m)s", "path": "%(U)s", '
                      '"status": %(s)s, "ms": %(M)s}')
+
+
+class JsonLogger(Logger):
+    """gunicorn's own error log (starts, worker boots, timeouts) as JSON lines, like the app's."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        from ivr import jsonlog
+        from ivr import logs
+
+        for handler in self.error_log.handlers:
+            jsonlog.use_json(handler)
+        logs.install()  # the root logger too, before the app is loaded: its first lines are JSON already
+
+
+if os.environ.get("IVR_LOG_FORMAT") == "json":
+    logger_class = JsonLogger
 
 
 def on_starting(server) -> None:

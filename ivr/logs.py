@@ -37,11 +37,10 @@ def install(level: int = logging.INFO) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Mask phone numbers in the app's logs too."""
+    """Send the app's logs through the root handlers (masked, JSON when asked), once, not Flask's too."""
+    from flask.logging import default_handler
+
+    app.logger.removeHandler(default_handler)
     for handler in app.logger.handlers:
         handler.addFilter(MaskPhones())
-        if os.environ.get("IVR_LOG_FORMAT") == "json":
-            from ivr import jsonlog
-
-            jsonlog.use_json(handler)
     install()

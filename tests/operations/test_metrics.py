@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -128,17 +129,19 @@ def test_single_process_registry_without_multiproc_dir(monkeypatch):
 
 @pytest.mark.e2e
 def test_gunicorn_workers_report_one_sum(tmp_path, database_url, redis_url, engine, redis_conn):
-    """Under gunicorn with two workers and the production config, every scrape shows all workers' requests."""
+    """gunicorn with the production config and two workers: every scrape sums all requests; logs are JSON."""
     folder = tmp_path / "prometheus"
     env = dict(os.environ, TWILIO_AUTH_TOKEN="token", SECRET_KEY="secret", DATABASE_URL=database_url,
                REDIS_URL=redis_url, IVR_INSTANCE_DIR=str(tmp_path / "instance"), PYTHONPATH=ROOT,
-               PROMETHEUS_MULTIPROC_DIR=str(folder), IVR_BIND=f"127.0.0.1:{free_port()}", WEB_CONCURRENCY="2")
+               PROMETHEUS_MULTIPROC_DIR=str(folder), IVR_BIND=f"127.0.0.1:{free_port()}", WEB_CONCURRENCY="2",
+               IVR_LOG_FORMAT="json")
     folder.mkdir()
     (folder / "stale_from_last_run.db").write_bytes(b"")  # emptied by the config's on_starting hook
     base = "http://" + env["IVR_BIND"]
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:ivr.gunicorn_config",
                                "--access-logfile", "/dev/null", "--error-logfile", str(tmp_path / "web.log"),
-                               "ivr:create_app()"], env=env, cwd=ROOT)
+                               "ivr:create_app()"], env=env, cwd=ROOT,
+                              stderr=(tmp_path / "stderr.log").open("w"))
     try:
         _wait(base + "/healthz", server)
         session = requests.Session()
@@ -151,6 +154,12 @@ def test_gunicorn_workers_report_one_sum(tmp_path, database_url, redis_url, engi
         server.terminate()
         server.wait(10)
     assert not (folder / "stale_from_last_run.db").exists()
+    lines = [line for name in ("web.log", "stderr.log")
+             for line in (tmp_path / name).read_text().splitlines() if line.strip()]
+    assert [line for line in lines if not line.startswith("{")] == []
+    messages = [json.loads(line)["msg"] for line in lines]
+    assert any("Booting worker" in m for m in messages)  # gunicorn's own, as JSON
+    assert any("hotline ready" in m for m in messages)  # the app's
 
 
 def _wait(url: str, process: subprocess.Popen) -> None:
