@@ -101,7 +101,7 @@ class Stack:
                     "SECRET_KEY": "test-secret", "IVR_API_TOKEN": API_TOKEN,
                     "IVR_INSTANCE_DIR": str(self.tmp / "instance"),
                     "IVR_FLOWS_DIR": str(self.flows_dir), "IVR_TEST_CLOCK_FILE": str(self.clock_file),
-                    "PYTHONUNBUFFERED": "1"})
+                    "PYTHONUNBUFFERED": "1", "IVR_LOG_FORMAT": "json", "WEB_CONCURRENCY": "2"})
         env.update(extra)
         return env
 
@@ -117,9 +117,10 @@ class Stack:
     def start_web(self) -> None:
         log = (self.tmp / "web.log").open("ab")
         self.web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self.web_port}", "-w", "2", "--threads", "4",
-             "--access-logfile", "-", "--error-logfile", "-", "--log-level", "info", "tests.support.serve:app()"],
-            cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [sys.executable, "-m", "gunicorn", "-c", "python:ivr.gunicorn_config", "tests.support.serve:app()"],
+            cwd=ROOT, env=self.env(IVR_BIND=f"127.0.0.1:{self.web_port}",
+                                   PROMETHEUS_MULTIPROC_DIR=str(self.tmp / "metrics")),
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
 
         def up() -> bool:
