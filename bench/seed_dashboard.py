@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from ivr import charts
 from ivr import db
 from ivr import figures
+from ivr import tasks
 from ivr.db import callbacks
 from ivr.figures import Period
 from ivr.officehours import build_schedules
@@ -172,6 +173,10 @@ def main() -> None:
             "service level per desk and week (5 weeks)": lambda: figures.service_level(conn, weeks, NOW),
             "monthly CSV rows (one month)": lambda: figures.month_rows(conn, Period.month(2026, 10), NOW),
             f"staff list: open tasks of {busiest}, 100 oldest due": lambda: staff_list(conn, busiest),
+            f"workbench list as served: tasks.open_tasks({busiest}), all open": lambda: tasks.open_tasks(
+                conn, [busiest]),
+            "supervisor overview as served: tasks.overview(all desks)": lambda: tasks.overview(
+                conn, list(config.desks), NOW, today),
         }
         results = {name: _time(fn, args.repeat) for name, fn in timings.items()}
 
