@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from ivr import figures
+from ivr import retention
 from ivr.db import callbacks
 from ivr.db import calls
 from ivr.figures import Period
@@ -65,14 +67,16 @@ def test_within_promise_is_counted_in_service_hours(engine, seeded, settings):
         assert (spent <= promise) == (row["closed_at"] <= row["due_at"])
 
 
-def test_figures_survive_retention(engine, seeded):
+def test_figures_survive_retention(engine, seeded, settings):
     now = berlin("2026-11-24 10:00")
     with engine.connect() as conn:
         before = [f(conn, PERIOD) for f in (figures.calls_per_day, figures.outcome_mix, figures.language_mix,
                                             figures.weekday_hour)]
         before_level = figures.service_level(conn, PERIOD, now)
         before_rows = figures.month_rows(conn, Period.month(2026, 11), now)
-    with engine.begin() as conn:  # what the retention clean-up does: personal data gone, rows stay
+    report = retention.run(engine, settings, now + timedelta(days=3650))  # every period has ended
+    assert report["caller_numbers_pseudonymised"] == 14 and report["closed_tasks_stripped"] == 3
+    with engine.begin() as conn:  # and what erasure on request may do beyond that
         conn.execute(calls.update().values(caller=None, caller_hash=None, path="[]"))
         conn.execute(callbacks.update().values(phone=None, recording_url=None, recording_sid=None))
     with engine.connect() as conn:
