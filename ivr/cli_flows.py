@@ -139,13 +139,17 @@ def simulate(lang: str | None, at: str | None, caller: str, closed: tuple[str, .
                 try:
                     token = input("> ").strip()
                 except EOFError:
+                    click.echo()
                     token = None
             if token is None:
                 break
             answer_dial(call, token)
             if call.last.waits == "end":
                 break
-            click.echo(f"> {token}" if tokens is not None or token == key else "", nl=tokens is not None)
+            if tokens is not None or token == key:
+                click.echo(f"> {token}")
+            elif not sys.stdin.isatty():  # keys piped in: finish the prompt's line as a terminal would
+                click.echo(token)
             before = len(call.turns)
             call.press(token)
             for turn in call.turns[before:]:
