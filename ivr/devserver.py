@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from ivr import gunicorn_logging
 from ivr.redisserver import RedisServer
 from ivr.settings import ROOT
 
@@ -48,10 +49,7 @@ def dev(port: int, host: str) -> None:
         subprocess.run([sys.executable, "-m", "ivr", "db", "upgrade"], env=env, check=True)
         children.append(subprocess.Popen([sys.executable, "-m", "ivr", "worker"], env=env))
         children.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:ivr.gunicorn_config",
-             "--bind", f"{host}:{port}", "--workers", "2", "--timeout", "15",
-             "--access-logfile", "-", "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
-             "ivr:create_app()"], env=env))
+            [sys.executable, "-m", *gunicorn_logging.command("ivr:create_app()", f"{host}:{port}")], env=env))
         base = f"http://{host}:{port}"
         click.echo(f"""
   Hotline running.

@@ -17,6 +17,7 @@ import requests
 import sqlalchemy as sa
 
 from ivr import db
+from ivr import gunicorn_logging
 from ivr.redisserver import RedisServer
 from ivr.redisserver import free_port
 from tests.factories import API_TOKEN
@@ -116,10 +117,11 @@ class Stack:
 
     def start_web(self) -> None:
         log = (self.tmp / "web.log").open("ab")
+        (self.tmp / "metrics").mkdir(exist_ok=True)
+        bind = f"127.0.0.1:{self.web_port}"
         self.web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:ivr.gunicorn_config", "tests.support.serve:app()"],
-            cwd=ROOT, env=self.env(IVR_BIND=f"127.0.0.1:{self.web_port}",
-                                   PROMETHEUS_MULTIPROC_DIR=str(self.tmp / "metrics")),
+            [sys.executable, "-m", *gunicorn_logging.command("tests.support.serve:app()", bind)],
+            cwd=ROOT, env=self.env(PROMETHEUS_MULTIPROC_DIR=str(self.tmp / "metrics")),
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -128,22 +129,25 @@ def test_single_process_registry_without_multiproc_dir(monkeypatch):
 
 
 @pytest.mark.e2e
-def test_gunicorn_workers_report_one_sum(tmp_path, database_url, redis_url, engine, redis_conn):
-    """gunicorn with the production config and two workers: every scrape sums all requests; logs are JSON."""
+def test_procfile_web_line_reports_one_sum_over_workers(tmp_path, database_url, redis_url, engine, redis_conn):
+    """The Procfile's own web line, two workers: every scrape sums all requests; a stale folder is emptied;
+    every log line is JSON."""
     folder = tmp_path / "prometheus"
+    port = free_port()
     env = dict(os.environ, TWILIO_AUTH_TOKEN="token", SECRET_KEY="secret", DATABASE_URL=database_url,
                REDIS_URL=redis_url, IVR_INSTANCE_DIR=str(tmp_path / "instance"), PYTHONPATH=ROOT,
-               PROMETHEUS_MULTIPROC_DIR=str(folder), IVR_BIND=f"127.0.0.1:{free_port()}", WEB_CONCURRENCY="2",
-               IVR_LOG_FORMAT="json")
+               PROMETHEUS_MULTIPROC_DIR=str(folder), PORT=str(port), WEB_CONCURRENCY="2", IVR_LOG_FORMAT="json",
+               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
     folder.mkdir()
-    (folder / "stale_from_last_run.db").write_bytes(b"")  # emptied by the config's on_starting hook
-    base = "http://" + env["IVR_BIND"]
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:ivr.gunicorn_config",
-                               "--access-logfile", "/dev/null", "--error-logfile", str(tmp_path / "web.log"),
-                               "ivr:create_app()"], env=env, cwd=ROOT,
-                              stderr=(tmp_path / "stderr.log").open("w"))
+    (folder / "stale_from_last_run.db").write_bytes(b"")
+    web = next(line for line in (Path(ROOT) / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    assert " -c " not in web and "--config" not in web  # settings on the command line, no config file
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(["bash", "-c", web.removeprefix("web:").strip()], env=env, cwd=ROOT,
+                              stdout=(tmp_path / "stdout.log").open("w"), stderr=(tmp_path / "stderr.log").open("w"))
     try:
         _wait(base + "/healthz", server)
+        assert not (folder / "stale_from_last_run.db").exists()
         session = requests.Session()
         for _ in range(20):  # unsigned: 403, counted like any webhook answer
             session.post(base + "/voice/incoming", data={"CallSid": "CA1"}, timeout=5)
@@ -153,13 +157,14 @@ def test_gunicorn_workers_report_one_sum(tmp_path, database_url, redis_url, engi
     finally:
         server.terminate()
         server.wait(10)
-    assert not (folder / "stale_from_last_run.db").exists()
-    lines = [line for name in ("web.log", "stderr.log")
+    lines = [line for name in ("stdout.log", "stderr.log")
              for line in (tmp_path / name).read_text().splitlines() if line.strip()]
     assert [line for line in lines if not line.startswith("{")] == []
-    messages = [json.loads(line)["msg"] for line in lines]
+    records = [json.loads(line) for line in lines]
+    messages = [r.get("msg", "") for r in records]
     assert any("Booting worker" in m for m in messages)  # gunicorn's own, as JSON
     assert any("hotline ready" in m for m in messages)  # the app's
+    assert sum(r.get("logger") == "gunicorn.access" and r["path"] == "/voice/incoming" for r in records) == 20
 
 
 def _wait(url: str, process: subprocess.Popen) -> None:
