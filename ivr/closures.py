@@ -92,7 +92,7 @@ class ClosureCache:
         self._table = Table()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._wake = threading.Event()
+        self._stop = threading.Event()
 
     def get(self, now: datetime) -> Snapshot:
         """Return what is in force at `now`, from memory."""
@@ -109,17 +109,21 @@ class ClosureCache:
 
     def _start(self) -> None:
         with self._lock:
-            if self._thread is not None:
+            if self._thread is not None or self._stop.is_set():
                 return
             self.refresh()
             self._thread = threading.Thread(target=self._loop, name="closure-refresh", daemon=True)
             self._thread.start()
 
     def _loop(self) -> None:
-        while True:
-            self._wake.wait(self.seconds)
-            self._wake.clear()
+        while not self._stop.wait(self.seconds):
             self.refresh()
+
+    def stop(self) -> None:
+        """Stop refreshing (when the process's Services close)."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
 
 
 def set_closure(engine: Engine, desk: str, kind: str, until: datetime, reason: str, message: dict[str, str],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections.abc import Callable
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -52,7 +53,11 @@ def utc_now() -> datetime:
 class Services:
     """Everything a request or command needs, built once per process."""
 
+    instances: weakref.WeakSet[Services] = weakref.WeakSet()
+    """Every live Services object, so a test run can close what its tests opened."""
+
     def __init__(self, settings: Settings, clock: Clock = utc_now):
+        Services.instances.add(self)
         self.settings = settings
         self.clock = clock
         self.cipher = Cipher(settings.secret_key)
@@ -72,6 +77,16 @@ class Services:
                              settings.config.retention.failed_jobs_days * 86400)
         self.allowed_countries = frozenset(settings.config.callbacks.allowed_countries)
         self.menu_steps = StepCache()
+
+    def close(self) -> None:
+        """Stop this process's background threads and close its connections (tests, commands, shutdown)."""
+        self.store.stop()
+        self.closures.stop()
+        if self.tracker is not None:
+            self.tracker.stop()
+        if self.redis is not None:
+            self.redis.close()
+        self.engine.dispose()
 
     def init_app(self, app: Flask) -> None:
         """Register with a Flask app; a served app watches flows and config for published changes."""

@@ -47,7 +47,8 @@ class Tracker:
         self.conn, self.breaker = conn, breaker
         self.script = conn.register_script(TRACK_SCRIPT)
         self._pending: deque[tuple] = deque(maxlen=BACKLOG)
-        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._flushing = threading.Lock()  # the status webhook flushes too, beside the thread
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -59,21 +60,36 @@ class Tracker:
         if self._thread is None or not self._thread.is_alive():
             self._start()
 
+    @property
+    def stopped(self) -> bool:
+        """True after stop()."""
+        return self._stop.is_set()
+
     def _start(self) -> None:
         with self._lock:  # the thread is started in the serving process, never before a fork
-            if self._thread is None or not self._thread.is_alive():
+            if (self._thread is None or not self._thread.is_alive()) and not self._stop.is_set():
                 self._thread = threading.Thread(target=self._loop, name="path-tracker", daemon=True)
                 self._thread.start()
 
     def _loop(self) -> None:
-        while True:
-            self._wake.wait(FLUSH_SECONDS)
+        while not self._stop.wait(FLUSH_SECONDS):
             self.flush()
+
+    def stop(self) -> None:
+        """Stop the thread, then write what is pending."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2)
+        self.flush()
 
     def flush(self) -> int:
         """Write what is pending in one pipeline; keep it for later when Redis fails. Returns entries written."""
         if not self._pending or not self.breaker.closed:
             return 0
+        with self._flushing:
+            return self._flush()
+
+    def _flush(self) -> int:
         batch = []
         while self._pending:
             batch.append(self._pending.popleft())

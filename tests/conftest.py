@@ -15,6 +15,7 @@ from ivr import create_app
 from ivr import db
 from ivr.queue import QUEUE_NAMES
 from ivr.redisserver import RedisServer
+from ivr.services import Services
 from tests.factories import API_TOKEN
 from tests.factories import TOKEN
 from tests.factories import make_settings
@@ -153,3 +154,13 @@ def api(client):
 @pytest.fixture(autouse=True)
 def _repo_root():
     os.chdir(Path(__file__).resolve().parent.parent)
+
+
+@pytest.fixture(autouse=True)
+def _close_services():
+    """Stop the background threads and pools of every app a test created (PostgreSQL has 100 connections)."""
+    before = set(map(id, Services.instances))
+    yield
+    for svc in list(Services.instances):
+        if id(svc) not in before:
+            svc.close()
