@@ -113,8 +113,8 @@ def main() -> None:
     servers = [_gunicorn("ivr:create_app()", hotline_port, args.workers, env),
                _gunicorn("bench.bare:app()", bare_port, args.workers, env)]
     try:
-        from ivr.settings import load_settings
         from ivr.flowstore import FlowStore
+        from ivr.settings import load_settings
 
         version = FlowStore(load_settings(env)).current.version
         params = {"CallSid": "CA" + "b" * 32, "AccountSid": "AC" + "0" * 32, "From": "+4917612345678",

@@ -58,7 +58,7 @@ def worker(burst: bool) -> None:
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set")
     env = context.build(settings)
-    context.get.cache_clear()
+    context.reset()
     stop = threading.Event()
     if burst:
         relay.relay_once(env)

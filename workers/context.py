@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,10 +15,13 @@ from ivr.broker import connect
 from ivr.cipher import Cipher
 from ivr.db import make_engine
 from ivr.engine.hours import Schedule
+from ivr.errors import ProblemsError
 from ivr.officehours import build_schedules
 from ivr.settings import Settings
+from ivr.settings import load_config
 from ivr.settings import load_settings
 
+log = logging.getLogger(__name__)
 WORKER_REDIS_TIMEOUT = 5.0
 """Seconds a job waits on Redis; workers are not on a caller's clock."""
 
@@ -48,7 +52,43 @@ def build(settings: Settings) -> JobContext:
     )
 
 
-@lru_cache(maxsize=1)
+_current: JobContext | None = None
+_config_mtime: float | None = None
+
+
+def _mtime(path: str) -> float | None:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
 def get() -> JobContext:
-    """Return this process's JobContext (from the environment)."""
-    return build(load_settings())
+    """Return this process's JobContext (from the environment), with config.yaml re-read when it changed.
+
+    Operators publish new hours and promises without a restart; a config that fails its checks is logged and
+    the running one stays.
+    """
+    global _current, _config_mtime
+    if _current is None:
+        _current = build(load_settings())
+        _config_mtime = _mtime(_current.settings.config_path)
+        return _current
+    mtime = _mtime(_current.settings.config_path)
+    if mtime != _config_mtime:
+        _config_mtime = mtime
+        try:
+            config = load_config(_current.settings.config_path)
+        except ProblemsError as exc:
+            log.error("config change rejected, keeping the running one:\n%s", exc)
+        else:
+            _current.settings = _current.settings.model_copy(update={"config": config})
+            _current.schedules = build_schedules(config)
+            log.info("config reloaded")
+    return _current
+
+
+def reset() -> None:
+    """Forget the JobContext (a new worker process builds its own)."""
+    global _current, _config_mtime
+    _current, _config_mtime = None, None

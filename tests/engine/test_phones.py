@@ -67,7 +67,8 @@ def test_dates_in_log_lines_stay_readable(text):
     assert mask_text(text) == text
 
 
-@pytest.mark.parametrize("text", ["call 0202-56-34 003 now", "+49 176 1234 5678", "0176/12345678", "2026-11-24 0176 1234567"])
+@pytest.mark.parametrize("text", ["call 0202-56-34 003 now", "+49 176 1234 5678", "0176/12345678",
+                                  "2026-11-24 0176 1234567"])
 def test_numbers_next_to_dates_are_still_masked(text):
     masked = mask_text(text)
     assert "1234" not in masked.replace("2026-11-24", "") and "56-34 003" not in masked

@@ -43,5 +43,6 @@ def test_repeated_and_reordered_webhooks_change_nothing(stack):
     # the worker also started the retention schedule (the Procfile's `ivr worker` line is all it needs)
     wait_for(lambda: "workers.jobs.retention_sweep" in stack.log("worker"), 30, "the retention sweep")
     log_lines = assert_no_numbers_in_logs(stack, ["+4917612345630"])
-    record("duplicates", {"log_lines_checked_for_numbers": log_lines, "repeated_webhooks": webhooks, "tasks_expected": 1, "tasks_stored": tasks,
+    record("duplicates", {"log_lines_checked_for_numbers": log_lines, "repeated_webhooks": webhooks,
+                          "tasks_expected": 1, "tasks_stored": tasks,
                           "events_stored": events, "final_status": call[0]["status"], "duplicates": tasks - 1})

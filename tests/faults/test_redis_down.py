@@ -49,8 +49,9 @@ def test_calls_during_a_redis_outage_lose_and_duplicate_nothing(stack):
     assert stack.scalar("SELECT count(*) FROM calls WHERE outcome = 'callback_requested'") == CALLS + 1
     assert stack.scalar("SELECT count(*) FROM events WHERE attempts != 1") == 0  # each applied exactly once
     log_lines = assert_no_numbers_in_logs(stack, ["+4917612345600"] + [f"+49176123456{n + 10}" for n in range(CALLS)])
-    record("redis_down", {"log_lines_checked_for_numbers": log_lines, 
-        "calls_during_outage": CALLS, "events_kept_in_outbox": waiting, "webhooks_during_outage": webhooks, "webhook_errors": 0,
+    record("redis_down", {"log_lines_checked_for_numbers": log_lines,
+        "calls_during_outage": CALLS, "events_kept_in_outbox": waiting, "webhooks_during_outage": webhooks,
+        "webhook_errors": 0,
         "slowest_webhook_seconds": round(max(timings), 3), "outage_seconds": round(outage, 1),
         "tasks_expected": CALLS + 1, "tasks_stored": len(tasks), "duplicates": duplicates,
         "seconds_to_drain_after_restart": round(drained, 1),
