@@ -171,14 +171,14 @@ class StepCache:
 
     def __init__(self, size: int = STEP_CACHE_SIZE):
         self.size = size
-        self._steps: OrderedDict[tuple, tuple[Step, str]] = OrderedDict()
+        self._steps: OrderedDict[tuple, tuple[Step, str, bytes]] = OrderedDict()
 
-    def get(self, key: tuple) -> tuple[Step, str] | None:
+    def get(self, key: tuple) -> tuple[Step, str, bytes] | None:
         """Return a remembered step."""
         return self._steps.get(key)
 
-    def put(self, key: tuple, step: tuple[Step, str]) -> None:
-        """Remember a step and its flow version, forgetting the oldest beyond the size."""
+    def put(self, key: tuple, step: tuple[Step, str, bytes]) -> None:
+        """Remember a step, its flow version and its TwiML, forgetting the oldest beyond the size."""
         self._steps[key] = step
         if len(self._steps) > self.size:
             self._steps.popitem(last=False)

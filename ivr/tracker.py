@@ -1,4 +1,8 @@
-"""Call paths in Redis, written by a background thread so a menu step never waits on a round trip."""
+"""Call paths in Redis, written by a background thread so a menu step never waits on a round trip.
+
+A call's webhooks may be served by different processes whose batches reach Redis in any order, so each visited
+node goes into a sorted set scored by the web process's clock (the caller pressed keys seconds apart). A menu step
+costs one ZADD; the call's flow version, start and desk go into a hash when they are first known."""
 
 from __future__ import annotations
 
@@ -15,29 +19,10 @@ from ivr.broker import Breaker
 log = logging.getLogger(__name__)
 CALL_KEY_TTL = 2 * 24 * 3600
 """Seconds the call's path and language stay in Redis after the last webhook."""
-FLUSH_SECONDS = 0.02
+FLUSH_SECONDS = 0.05
 """Longest time a visited node waits in memory before it is written (a caller presses keys seconds apart)."""
 BACKLOG = 20_000
 """Entries kept while Redis is unreachable; older ones are dropped first (paths only, never callbacks)."""
-TRACK_SCRIPT = """
-local ttl = tonumber(ARGV[1])
-redis.call('HSET', KEYS[1], 'lang', ARGV[2], 'version', ARGV[3])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'desk', ARGV[4]) end
-if ARGV[5] ~= '' then redis.call('HSETNX', KEYS[1], 'started', ARGV[5]) end
-redis.call('EXPIRE', KEYS[1], ttl)
-if #ARGV > 6 then
-  local at = tonumber(ARGV[6])
-  for i = 7, #ARGV do
-    redis.call('ZADD', KEYS[2], at + i - 7, string.format('%.0f', at + i - 7) .. ':' .. ARGV[i])
-  end
-  redis.call('EXPIRE', KEYS[2], ttl)
-end
-return 1
-"""
-"""Language, version, desk and the visited nodes of one webhook, applied atomically.
-
-Nodes go into a sorted set scored by the web process's clock in microseconds: a call's webhooks may be served by
-different processes whose batches reach Redis in any order, but the caller pressed keys seconds apart."""
 
 
 class Tracker:
@@ -45,7 +30,6 @@ class Tracker:
 
     def __init__(self, conn: redis.Redis, breaker: Breaker):
         self.conn, self.breaker = conn, breaker
-        self.script = conn.register_script(TRACK_SCRIPT)
         self._pending: deque[tuple] = deque(maxlen=BACKLOG)
         self._stop = threading.Event()
         self._flushing = threading.Lock()  # the status webhook flushes too, beside the thread
@@ -95,10 +79,20 @@ class Tracker:
             batch.append(self._pending.popleft())
         try:
             pipe = self.conn.pipeline(transaction=False)
+            expiring: set[str] = set()
             for sid, lang, version, desk, started, at, visited in batch:
                 key = f"ivr:call:{sid}"
-                self.script(keys=[key, key + ":path"],
-                            args=[CALL_KEY_TTL, lang, version, desk, started, at, *visited], client=pipe)
+                if visited:  # members "<microseconds>:<language>:<node>", scored by the web process's clock
+                    pipe.zadd(key + ":path", {f"{at + i}:{lang}:{node}": at + i for i, node in enumerate(visited)})
+                    expiring.add(key + ":path")
+                if started or desk:
+                    fields = {"version": version, "started": started} if started else {}
+                    if desk:
+                        fields["desk"] = desk
+                    pipe.hset(key, mapping=fields)
+                    expiring.add(key)
+            for key in expiring:
+                pipe.expire(key, CALL_KEY_TTL)
             pipe.execute()
         except redis.RedisError as exc:
             self.breaker.trip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 
 from flask import Blueprint
 from flask import Response
@@ -10,6 +11,7 @@ from flask import abort
 from flask import current_app
 from flask import g
 from flask import request
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ivr import callstate
@@ -29,6 +31,8 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
 MAX_FIELD = 512
 """Longest form value we read; Twilio's are far shorter, anything longer is hostile."""
+MAX_BODY = 64 * 1024
+"""Largest webhook body parsed directly (the app's MAX_CONTENT_LENGTH refuses more)."""
 
 
 def _base() -> str:
@@ -46,10 +50,24 @@ def _request_url() -> str:
     return _base() + req.path + ("?" + query if query else "")
 
 
+def _form() -> MultiDict:
+    form = g.get("ivr_form")
+    if form is None:
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        if req.mimetype == "application/x-www-form-urlencoded" and (req.content_length or 0) <= MAX_BODY:
+            # Twilio always posts a small urlencoded form: parse it directly, skipping werkzeug's stream machinery
+            body = req.get_data(cache=False, parse_form_data=False).decode("utf-8", "replace")
+            form = MultiDict(parse_qsl(body, keep_blank_values=True))
+        else:
+            form = req.form
+        g.ivr_form = form
+    return form
+
+
 def _fields() -> dict[str, str]:
     fields = g.get("ivr_fields")
     if fields is None:  # one pass over the form; MultiDict.get raises and catches on every missing key
-        fields = g.ivr_fields = {k: v[:MAX_FIELD] for k, v in request.form.items()}
+        fields = g.ivr_fields = {k: v[:MAX_FIELD] for k, v in _form().items()}
     return fields
 
 
@@ -66,7 +84,7 @@ def _check_signature() -> None:
     svc = services()
     req = request._get_current_object()  # type: ignore[attr-defined]
     if svc.settings.validate_signatures and not is_valid(
-            svc.settings.twilio_auth_token, _request_url(), req.form, req.headers.get("X-Twilio-Signature")):
+            svc.settings.twilio_auth_token, _request_url(), _form(), req.headers.get("X-Twilio-Signature")):
         abort(403)
 
 
@@ -100,11 +118,12 @@ def _record_effects(svc: Services, step: Step, call_sid: str, version: str) -> N
                                "version": version, "at": now.isoformat()}, now)
 
 
-def _answer(svc: Services, step: Step, call_sid: str, version: str, started: bool = False) -> Response:
+def _answer(svc: Services, step: Step, call_sid: str, version: str, started: bool = False,
+            body: bytes | None = None) -> Response:
     svc.track(call_sid, step, version, svc.clock(), started=started)
     if step.effects:
         _record_effects(svc, step, call_sid, version)
-    return _xml(svc.renderer.render(step, _base()))
+    return _xml(body if body is not None else svc.renderer.render(step, _base()))
 
 
 @bp.post("/incoming")
@@ -122,10 +141,10 @@ def step() -> Response:
     svc = services()
     fields = _fields()
     plain_keys = not any(k in fields for k in ("DialCallStatus", "RecordingUrl", "RecordingSid"))
-    key = (request.query_string, fields.get("Digits", "")) if plain_keys else None
+    key = (_base(), request.query_string, fields.get("Digits", "")) if plain_keys else None
     cached = svc.menu_steps.get(key) if key else None
     if cached is not None:
-        return _answer(svc, cached[0], _field("CallSid"), cached[1])
+        return _answer(svc, cached[0], _field("CallSid"), cached[1], body=cached[2])
     state = callstate.decode(request.args, svc.cipher)
     if state is None:
         return incoming()
@@ -146,7 +165,8 @@ def step() -> Response:
         log.warning("call %s: unknown node %r, starting over", _field("CallSid"), state.node)
         result = runtime.start(bundle, ctx)
     if key and not touched[0] and not result.private and not result.effects:
-        svc.menu_steps.put(key, (result, bundle.version))  # depends on nothing but the URL and the keys
+        # depends on nothing but the URL and the keys: remember the step and its rendered answer
+        svc.menu_steps.put(key, (result, bundle.version, svc.renderer.render(result, _base())))
     return _answer(svc, result, _field("CallSid"), bundle.version)
 
 

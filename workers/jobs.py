@@ -71,7 +71,10 @@ def _tracked(env: JobContext, call_sid: str) -> dict[str, Any]:
     except redis.RedisError:
         return {}
     tracked: dict[str, Any] = {k.decode(): v.decode() for k, v in info.items()}
-    tracked["path"] = [p.decode().split(":", 1)[1] for p in path]  # members are "<microseconds>:<node>"
+    members = [p.decode().split(":", 2) for p in path]  # "<microseconds>:<language>:<node>"
+    tracked["path"] = [m[2] for m in members if len(m) == 3]
+    if tracked["path"]:
+        tracked["lang"] = members[-1][1]  # the language the caller was in at the end
     if tracked.get("started"):
         tracked["started"] = datetime.fromisoformat(tracked["started"])
     return tracked
