@@ -53,16 +53,20 @@ def _history(conn: Connection, task_id: int, actor: User, kind: str, now: dateti
     )
 
 
+def _with_holder() -> sa.Select:
+    """Tasks joined with whoever holds their claim (display name, else user name)."""
+    holder = sa.func.coalesce(sa.func.nullif(users.c.display_name, ""), users.c.username)
+    return sa.select(callbacks, task_claims.c.user_id.label("holder_id"), holder.label("holder")).select_from(
+        callbacks.outerjoin(task_claims, task_claims.c.callback_id == callbacks.c.id).outerjoin(
+            users, users.c.id == task_claims.c.user_id
+        )
+    )
+
+
 def open_tasks(conn: Connection, desks: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
     """Return the open tasks of some desks, oldest due first, with who holds each."""
-    holder = sa.func.coalesce(sa.func.nullif(users.c.display_name, ""), users.c.username)
     query = (
-        sa.select(callbacks, task_claims.c.user_id.label("holder_id"), holder.label("holder"))
-        .select_from(
-            callbacks.outerjoin(task_claims, task_claims.c.callback_id == callbacks.c.id).outerjoin(
-                users, users.c.id == task_claims.c.user_id
-            )
-        )
+        _with_holder()
         .where(callbacks.c.desk.in_(list(desks)))
         .where(callbacks.c.status == "open")
         .order_by(callbacks.c.due_at, callbacks.c.id)
@@ -72,17 +76,7 @@ def open_tasks(conn: Connection, desks: tuple[str, ...] | list[str]) -> list[dic
 
 def get(conn: Connection, task_id: int) -> dict[str, Any] | None:
     """Return one task with its holder, or None."""
-    holder = sa.func.coalesce(sa.func.nullif(users.c.display_name, ""), users.c.username)
-    query = (
-        sa.select(callbacks, task_claims.c.user_id.label("holder_id"), holder.label("holder"))
-        .select_from(
-            callbacks.outerjoin(task_claims, task_claims.c.callback_id == callbacks.c.id).outerjoin(
-                users, users.c.id == task_claims.c.user_id
-            )
-        )
-        .where(callbacks.c.id == task_id)
-    )
-    row = conn.execute(query).mappings().first()
+    row = conn.execute(_with_holder().where(callbacks.c.id == task_id)).mappings().first()
     return dict(row) if row else None
 
 

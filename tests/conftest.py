@@ -22,6 +22,7 @@ from tests.factories import make_settings
 from tests.support.clock import FakeClock
 from tests.support.clock import berlin
 from tests.support.phone import Phone
+from tests.support.stores import empty_tables
 
 TEST_REDIS_DB = 9
 """Database number used on a shared Redis (CI's second pass), flushed between tests."""
@@ -66,9 +67,7 @@ def redis_conn(redis_url):
 @pytest.fixture
 def engine(database_url):
     engine = db.make_engine(database_url)
-    with engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+    empty_tables(engine)
     yield engine
     engine.dispose()
 

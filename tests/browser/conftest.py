@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import redis
 from playwright.sync_api import Page
 from playwright.sync_api import sync_playwright
 
 from ivr import db
 from ivr import users
 from tests.e2e.conftest import Stack
+from tests.support.stores import empty_stores
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,10 +30,7 @@ VIEWPORT = {"width": 1366, "height": 768}
 def stack(tmp_path_factory, database_url, redis_url):
     """One web server and worker for the module, on emptied tables and Redis."""
     engine = db.make_engine(database_url)
-    with engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-    redis.Redis.from_url(redis_url).flushdb()
+    empty_stores(engine, redis_url)
     stack = Stack(tmp_path_factory.mktemp("browser"), database_url, redis_url)
     stack.base = stack.base.replace("127.0.0.1", "localhost")  # a secure context: Secure cookies over http
     stack.engine = engine

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import redis
 
 from ivr import db
 from ivr.settings import ROOT
 from ivr.settings import load_config
 from tests.e2e.conftest import Stack
+from tests.support.stores import empty_stores
 from tests.test_hotline_flow import LANGUAGE_KEY
 from tests.test_hotline_flow import LEAVES
 
@@ -18,11 +18,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def leaf_stack(tmp_path_factory, database_url, redis_url):
     engine = db.make_engine(database_url)
-    with engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+    empty_stores(engine, redis_url)
     engine.dispose()
-    redis.Redis.from_url(redis_url).flushdb()
     stack = Stack(tmp_path_factory.mktemp("leaves"), database_url, redis_url).start()
     yield stack
     stack.stop()
