@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler
-from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
@@ -14,6 +12,7 @@ import sqlalchemy as sa
 
 from ivr.db import task_history
 from tests.factories import make_settings
+from tests.support.loopback import LoopbackServer
 
 SID = "AC" + "1" * 32
 """The test's Twilio account."""
@@ -63,18 +62,15 @@ class StandIn:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.http = LoopbackServer(Handler)
+        self.base = self.http.base
 
     def __enter__(self) -> StandIn:
-        self.thread.start()
+        self.http.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        self.http.__exit__(*exc)
 
 
 @pytest.fixture

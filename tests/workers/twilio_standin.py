@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import re
-import threading
 from http.server import BaseHTTPRequestHandler
-from http.server import ThreadingHTTPServer
+
+from tests.support.loopback import LoopbackServer
 
 WAV = (b"RIFF$\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00@\x1f\x00\x00\x80>\x00\x00\x02\x00\x10\x00"
        b"data\x00\x00\x00\x00")
@@ -61,18 +61,15 @@ class TwilioStandIn:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.http = LoopbackServer(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.http.base
 
     def __enter__(self) -> TwilioStandIn:
-        self.thread.start()
+        self.http.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        self.http.__exit__(*exc)
