@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections import deque
 from datetime import datetime
 
@@ -21,6 +22,8 @@ CALL_KEY_TTL = 2 * 24 * 3600
 """Seconds the call's path and language stay in Redis after the last webhook."""
 FLUSH_SECONDS = 0.05
 """Longest time a visited node waits in memory before it is written (a caller presses keys seconds apart)."""
+EXPIRE_MEMORY = 50_000
+"""Keys remembered as having a TTL (a few thousand calls a day; older ones simply get EXPIRE again)."""
 BACKLOG = 20_000
 """Entries kept while Redis is unreachable; older ones are dropped first (paths only, never callbacks)."""
 
@@ -33,6 +36,7 @@ class Tracker:
         self._pending: deque[tuple] = deque(maxlen=BACKLOG)
         self._stop = threading.Event()
         self._flushing = threading.Lock()  # the status webhook flushes too, beside the thread
+        self._expiring: OrderedDict[str, None] = OrderedDict()  # keys this process already gave a TTL
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -91,11 +95,17 @@ class Tracker:
                         fields["desk"] = desk
                     pipe.hset(key, mapping=fields)
                     expiring.add(key)
-            for key in expiring:
+            fresh = [key for key in expiring if key not in self._expiring]
+            for key in fresh:  # a TTL once per key and process is enough: later ZADDs keep it
                 pipe.expire(key, CALL_KEY_TTL)
             pipe.execute()
+            for key in fresh:
+                self._expiring[key] = None
+            while len(self._expiring) > EXPIRE_MEMORY:
+                self._expiring.popitem(last=False)
         except redis.RedisError as exc:
             self.breaker.trip()
+            self._expiring.clear()  # Redis may come back empty: set every TTL again
             self._pending.extendleft(reversed(batch))
             log.warning("call paths not written, redis unavailable (%d waiting): %s", len(self._pending),
                         type(exc).__name__)

@@ -77,3 +77,17 @@ def test_withheld_number_goes_straight_to_entry(phone, work, api, clock):
     work()
     tasks = _callbacks(api, desk="helpers")
     assert [t["phone"] for t in tasks] == ["+4915112345678"]
+
+
+def test_call_keys_in_redis_expire(phone, redis_conn, app):
+    caller = phone()
+    caller.call()
+    caller.press("1")
+    caller.press("1")
+    app.extensions["ivr"].tracker.flush()
+    path_ttl = redis_conn.ttl(f"ivr:call:{caller.call_sid}:path")
+    hash_ttl = redis_conn.ttl(f"ivr:call:{caller.call_sid}")
+    assert 0 < path_ttl <= 2 * 24 * 3600 and 0 < hash_ttl <= 2 * 24 * 3600
+    members = redis_conn.zrange(f"ivr:call:{caller.call_sid}:path", 0, -1)
+    assert [m.decode().split(":", 2)[2] for m in members] == ["greeting", "language", "privacy", "announcement",
+                                                               "who", "topic"]
