@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -18,6 +19,20 @@ from ivr.settings import load_settings
 __all__ = ["create_app"]
 
 
+class HotlineFlask(Flask):
+    """Flask, remembering which hooks and views are coroutines instead of inspecting them on every request."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        sync = self._sync.get(func)
+        if sync is None:
+            sync = self._sync[func] = super().ensure_sync(func)
+        return sync
+
+
 class WebhookAwareSessions(SecureCookieSessionInterface):
     """Skip the session cookie for Twilio webhooks: they never use one, and the hot path should not pay for it."""
 
@@ -30,7 +45,7 @@ class WebhookAwareSessions(SecureCookieSessionInterface):
 def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask_config: Any) -> Flask:
     """Create and configure the hotline app; refuse to start on invalid config or flows."""
     settings = settings or load_settings()
-    app = Flask(__name__, instance_path=settings.instance_dir)
+    app = HotlineFlask(__name__, instance_path=settings.instance_dir)
     app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=64 * 1024,
                       SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.config.update(flask_config)
