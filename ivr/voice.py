@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import parse_qsl
 
 from flask import Blueprint
@@ -182,7 +183,7 @@ def status() -> tuple[str, int]:
         svc.intake.submit("status", call_sid, f"status:{call_sid}:{call_status}:{_field('SequenceNumber')}",
                           {"status": call_status, "duration": _field("CallDuration"), "from": _field("From"),
                            "timestamp": _field("Timestamp"), "sequence": _field("SequenceNumber"),
-                           "received_at": now.isoformat()}, now)
+                           "received_at": now.isoformat(), "received_ns": time.time_ns()}, now)
     return "", 204
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
@@ -22,10 +23,13 @@ from ivr.db import callbacks as callbacks_table
 from ivr.db import events
 from ivr.engine.phones import check_number
 from ivr.engine.phones import is_anonymous
+from ivr.tracker import FLUSH_SECONDS
 from workers import context
 from workers.context import JobContext
 
 log = logging.getLogger(__name__)
+PATH_SETTLE_SECONDS = 2 * FLUSH_SECONDS
+"""How long after a final status callback every web process has written the call's path."""
 
 
 def _at(payload: dict[str, Any], key: str, default: datetime) -> datetime:
@@ -80,7 +84,22 @@ def _tracked(env: JobContext, call_sid: str) -> dict[str, Any]:
     return tracked
 
 
+def _settle(payload: dict[str, Any]) -> None:
+    """Wait until every web process has written the nodes it saw before this status callback (rarely needed).
+
+    Web processes hand visited nodes to a thread that writes them within FLUSH_SECONDS; a final status that
+    arrives at once (Twilio sends it after the goodbye, so in practice seconds later) must not read a short path.
+    Real clocks of web and worker, not the call's business time."""
+    received = payload.get("received_ns")
+    if isinstance(received, int):
+        delay = received / 1e9 + PATH_SETTLE_SECONDS - time.time()
+        if 0 < delay <= PATH_SETTLE_SECONDS:
+            time.sleep(delay)
+
+
 def _status(env: JobContext, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
+    if payload.get("status") in calls.FINAL:
+        _settle(payload)
     raw = payload.get("from")
     caller = None
     if raw and not is_anonymous(raw):
