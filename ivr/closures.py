@@ -6,7 +6,6 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import UTC
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -71,14 +70,7 @@ def read(engine: Engine) -> Table:
     """Read every closure that no operator has ended."""
     query = sa.select(closures).where(closures.c.ended_at.is_(None)).order_by(closures.c.id)
     with engine.connect() as conn:
-        return Table(tuple(_Row(r.desk, r.kind, _closure(_aware(r)), r.value) for r in conn.execute(query)))
-
-
-def _aware(row: sa.Row) -> sa.Row:
-    # SQLite returns naive datetimes; every instant we store is UTC
-    if row.until is not None and row.until.tzinfo is None:
-        return row._replace(until=row.until.replace(tzinfo=UTC))  # type: ignore[attr-defined]
-    return row
+        return Table(tuple(_Row(r.desk, r.kind, _closure(r), r.value) for r in conn.execute(query)))
 
 
 class ClosureCache:

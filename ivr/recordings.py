@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from ivr.db import callbacks
 from ivr.settings import Settings
+from ivr.twilio_rest import credentials
 
 log = logging.getLogger(__name__)
 TIMEOUT = 30.0
@@ -43,8 +44,7 @@ def folder(settings: Settings) -> Path:
 
 
 def _request(settings: Settings, method: str, url: str) -> tuple[int, bytes]:
-    user = settings.twilio_api_key or settings.twilio_account_sid or ""
-    secret = settings.twilio_api_secret if settings.twilio_api_key else settings.twilio_auth_token
+    user, secret = credentials(settings)
     auth = base64.b64encode(f"{user}:{secret}".encode()).decode()
     req = urllib.request.Request(url, method=method, headers={"Authorization": f"Basic {auth}"})
     try:

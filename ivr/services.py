@@ -10,6 +10,7 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import redis
@@ -26,6 +27,7 @@ from ivr.closures import ClosureCache
 from ivr.db import callbacks
 from ivr.db import make_engine
 from ivr.engine.model import Context
+from ivr.engine.model import Reached
 from ivr.engine.model import Step
 from ivr.engine.phones import check_number
 from ivr.engine.phones import is_anonymous
@@ -146,8 +148,6 @@ class Services:
 
     def callbacks_today(self, phone: str, now: datetime) -> int | None:
         """Count callback tasks for this number in the last 24 hours; None when unknown."""
-        from datetime import timedelta
-
         query = sa.select(sa.func.count()).select_from(callbacks).where(callbacks.c.phone == phone) \
             .where(callbacks.c.created_at > now - timedelta(days=1))
         try:
@@ -162,7 +162,7 @@ class Services:
         """Note visited nodes, language and desk of a call; written to Redis by the tracker thread."""
         if self.tracker is None or not call_sid:
             return
-        desk = next((e.desk for e in step.effects if type(e).__name__ == "Reached"), None) or ""
+        desk = next((e.desk for e in step.effects if isinstance(e, Reached)), None) or ""
         self.tracker.add(call_sid, step.lang or "", version, desk, now if started else None, step.visited)
 
 

@@ -57,7 +57,8 @@ def _rebase(url: str, base_url: str | None) -> str:
     return urlunsplit((base.scheme, base.netloc, base.path + parts.path, parts.query, ""))
 
 
-def _credentials(settings: Settings) -> tuple[str, str]:
+def credentials(settings: Settings) -> tuple[str, str]:
+    """Basic-auth user and secret for Twilio's REST API: the API key when given, else the account."""
     if settings.twilio_api_key and settings.twilio_api_secret:
         return settings.twilio_api_key, settings.twilio_api_secret
     return settings.twilio_account_sid or "", settings.twilio_auth_token
@@ -75,7 +76,7 @@ def rest_client(settings: Settings) -> Client:
         if settings.twilio_api_base
         else TwilioHttpClient(timeout=REST_TIMEOUT)
     )
-    username, password = _credentials(settings)
+    username, password = credentials(settings)
     return Client(
         username,
         password,
@@ -108,6 +109,6 @@ def fetch_recording(settings: Settings, url: str) -> bytes | None:
     if not url.endswith((".mp3", ".wav")):
         url += ".mp3"
     answer = requests.get(
-        _rebase(url, settings.twilio_api_base), auth=_credentials(settings), timeout=REST_TIMEOUT
+        _rebase(url, settings.twilio_api_base), auth=credentials(settings), timeout=REST_TIMEOUT
     )
     return answer.content if answer.status_code == 200 else None

@@ -13,6 +13,7 @@ from rq import SimpleWorker
 
 from ivr import create_app
 from ivr import db
+from ivr import users
 from ivr.queue import QUEUE_NAMES
 from ivr.redisserver import RedisServer
 from ivr.services import Services
@@ -85,9 +86,26 @@ def settings(tmp_path, database_url, redis_url, engine, redis_conn):
 
 @pytest.fixture
 def app(settings, clock):
-    app = create_app(settings, clock=clock, TESTING=True)
+    # the test client talks plain http, so cookies may not be Secure here (tests/workbench/test_auth.py checks
+    # the production setting on an app of its own)
+    app = create_app(settings, clock=clock, TESTING=True, SESSION_COOKIE_SECURE=False)
     yield app
     app.extensions["ivr"].engine.dispose()
+
+
+@pytest.fixture
+def login(app, engine, clock):
+    """`login(role)` returns a test client whose session belongs to a new user with that role."""
+    def make(role: str):
+        with engine.begin() as conn:
+            users.create(conn, f"{role}1", "a long test password", role, clock(), display_name=role)
+            user_id = users.authenticate(conn, f"{role}1", "a long test password").id
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["uid"] = user_id
+        return client
+
+    return make
 
 
 @pytest.fixture

@@ -4,36 +4,14 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
-from ivr import create_app
-from ivr import users
-
-
-@pytest.fixture
-def app(settings, clock):
-    app = create_app(settings, clock=clock, TESTING=True, SESSION_COOKIE_SECURE=False)
-    yield app
-    app.extensions["ivr"].engine.dispose()
-
-
-def _client(app, engine, clock, role):
-    with engine.begin() as conn:
-        users.create(conn, f"{role}1", "a long test password", role, clock(), display_name=role)
-        user_id = users.authenticate(conn, f"{role}1", "a long test password").id
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["uid"] = user_id
-    return client
-
-
-def test_page_needs_the_operator_role(app, engine, clock):
+def test_page_needs_the_operator_role(app, login):
     assert app.test_client().get("/operator/simulator").status_code == 302
-    assert _client(app, engine, clock, "staff").get("/operator/simulator").status_code == 403
+    assert login("staff").get("/operator/simulator").status_code == 403
 
 
-def test_operator_calls_through_the_page_api(app, engine, clock):
-    client = _client(app, engine, clock, "operator")
+def test_operator_calls_through_the_page_api(app, login):
+    client = login("operator")
     page = client.get("/operator/simulator")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

@@ -7,8 +7,6 @@ from datetime import timedelta
 
 import pytest
 
-from ivr import create_app
-from ivr import users
 from ivr.db import callbacks
 from ivr.db import calls
 from ivr.officehours import build_schedules
@@ -65,25 +63,3 @@ def seeded(engine, settings):
                 created_at=created, due_at=due, closed_at=closed, updated_at=closed or created,
                 local_date=created.astimezone(BERLIN).date()))
     return schedules
-
-
-@pytest.fixture
-def app(settings, clock):
-    app = create_app(settings, clock=clock, TESTING=True, SESSION_COOKIE_SECURE=False)
-    yield app
-    app.extensions["ivr"].engine.dispose()
-
-
-@pytest.fixture
-def login(app, engine, clock):
-    """`login(role)` returns a test client whose session belongs to a new user with that role."""
-    def make(role: str):
-        with engine.begin() as conn:
-            users.create(conn, f"{role}1", "a long test password", role, clock(), display_name=role)
-            user_id = users.authenticate(conn, f"{role}1", "a long test password").id
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["uid"] = user_id
-        return client
-
-    return make

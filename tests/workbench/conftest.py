@@ -8,21 +8,12 @@ from datetime import timedelta
 import pytest
 
 from ivr import callbacks
-from ivr import create_app
 from ivr import users
 from ivr.db import callbacks as callbacks_table
 
 PASSWORD = "a long test password"
 """Every test account's password."""
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def app(settings, clock):
-    """The app as production builds it, except that the test client talks plain http (no Secure cookies)."""
-    app = create_app(settings, clock=clock, TESTING=True, SESSION_COOKIE_SECURE=False)
-    yield app
-    app.extensions["ivr"].engine.dispose()
 
 
 class Person:
