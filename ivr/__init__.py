@@ -55,13 +55,14 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
         hops = settings.config.web.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore
     app.session_interface = WebhookAwareSessions()
+    from ivr import logs
+
+    logs.init_app(app)  # first: starting the services may already log (JSON and masked like the rest)
     Services(settings, clock).init_app(app)
     from ivr import api
     from ivr import health
-    from ivr import logs
     from ivr import voice
 
-    logs.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)

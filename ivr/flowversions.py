@@ -73,10 +73,10 @@ def publish(engine: Engine, version: str, sources: Sources, actor: str, now: dat
             record: bool = True) -> None:
     """Store a version (once) and make it the active one; `record` writes the audit log entry."""
     with engine.begin() as conn:
-        known = conn.execute(sa.select(flow_versions.c.id).where(flow_versions.c.id == version)).first()
-        if known is None:
-            conn.execute(flow_versions.insert().values(id=version, created_at=now, published_by=actor[:64],
-                                                       sources=sources.to_json(), active=False))
+        # Insert-or-nothing in one statement: gunicorn's workers start together and all register the same version.
+        insert = _dialect_insert(conn)(flow_versions).values(id=version, created_at=now, published_by=actor[:64],
+                                                             sources=sources.to_json(), active=False)
+        conn.execute(insert.on_conflict_do_nothing(index_elements=[flow_versions.c.id]))
         _activate(conn, version, now)
         if record:
             audit.write(conn, actor, "flows.publish", f"flow_version:{version}", now)
@@ -89,6 +89,15 @@ def rollback(engine: Engine, version: str, actor: str, now: datetime) -> None:
             raise KeyError(version)
         _activate(conn, version, now)
         audit.write(conn, actor, "flows.rollback", f"flow_version:{version}", now)
+
+
+def _dialect_insert(conn: sa.Connection):  # noqa: ANN202 - either dialect's insert construct
+    """The insert construct with ON CONFLICT of the database in use (SQLite and PostgreSQL both have it)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def _activate(conn: sa.Connection, version: str, now: datetime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -119,6 +120,32 @@ def test_another_instance_loads_any_stored_version_and_follows_rollback(editable
     assert lines[0].startswith("  " + second) and "by anna" in lines[0]
     assert lines[1].startswith("* " + first) and "by startup" in lines[1]
     twin.extensions["ivr"].engine.dispose()
+
+
+def test_workers_publishing_one_version_at_the_same_moment_store_it_once(editable, engine, clock):
+    """gunicorn starts its workers together and each registers the files' version: no insert may fail."""
+    app, _ = editable
+    sources = flowversions.Sources.read(*[getattr(app.extensions["ivr"].settings, n)
+                                          for n in ("flows_dir", "config_path")])
+    for round_ in range(5):
+        version, barrier, failures = f"race{round_}", threading.Barrier(8), []
+
+        def start_worker(version=version, barrier=barrier, failures=failures):
+            barrier.wait()
+            try:
+                flowversions.publish(engine, version, sources, "startup", clock(), record=False)
+            except Exception as exc:  # noqa: BLE001 - the test reports whatever a worker would have logged
+                failures.append(type(exc).__name__)
+
+        threads = [threading.Thread(target=start_worker) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        assert flowversions.active(engine) == version
+    assert sorted(v.id for v in flowversions.history(engine) if v.id.startswith("race")) == \
+        [f"race{n}" for n in range(5)]
 
 
 def test_publish_command_checks_first(editable, engine):
