@@ -134,6 +134,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (German, English)
     "o_closed": ("geschlossen", "closed"),
     "h_claim": ("übernommen", "claimed"),
     "h_release": ("freigegeben", "released"),
+    "h_claim_expired": ("Übernahme abgelaufen, wieder frei", "claim lapsed, free again"),
     "h_attempt": ("Versuch", "attempt"),
     "h_forward": ("weitergeleitet an", "forwarded to"),
     "h_close": ("geschlossen", "closed"),

@@ -102,6 +102,7 @@ class Callbacks(_Model):
     recording_max_seconds: int = Field(default=60, ge=5, le=300)
     attempt_spacing_minutes: int = Field(default=120, ge=1)
     max_attempts: int = Field(default=3, ge=1, le=20)
+    claim_expiry_minutes: int = Field(default=120, ge=10, le=1440)
     per_number_daily_limit: int = Field(default=5, ge=1)
     allowed_countries: list[str] = Field(default_factory=lambda: ["DE"])
 

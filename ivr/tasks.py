@@ -105,6 +105,18 @@ def release(conn: Connection, task: dict[str, Any], user: User, now: datetime) -
     _history(conn, task["id"], user, "release", now)
 
 
+def expire_claims(conn: Connection, older_than: datetime, now: datetime) -> int:
+    """Release claims taken before `older_than` (the holder left without logging an attempt); return how many."""
+    stale = conn.execute(sa.select(task_claims.c.callback_id, users.c.username)
+                         .select_from(task_claims.join(users, users.c.id == task_claims.c.user_id))
+                         .where(task_claims.c.claimed_at < older_than)).all()
+    for task_id, username in stale:
+        conn.execute(task_claims.delete().where(task_claims.c.callback_id == task_id)
+                     .where(task_claims.c.claimed_at < older_than))
+        conn.execute(task_history.insert().values(callback_id=task_id, at=now, actor=username, kind="claim_expired"))
+    return len(stale)
+
+
 def _own(conn: Connection, task: dict[str, Any], user: User, now: datetime) -> None:
     if task["status"] != "open":
         raise TaskError("task_closed")

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import redis
@@ -19,6 +20,7 @@ from ivr import calls
 from ivr import queue
 from ivr import recordings
 from ivr import retention
+from ivr import tasks
 from ivr.db import callbacks as callbacks_table
 from ivr.db import events
 from ivr.engine.phones import check_number
@@ -160,9 +162,13 @@ def fetch_recording(task_id: int) -> str:
 
 
 def retention_sweep() -> dict[str, int]:
-    """Apply the retention rules and queue recordings still waiting at Twilio (every 15 minutes)."""
+    """Every 15 minutes: apply the retention rules, release lapsed claims, queue recordings still at Twilio."""
     env = context.get()
-    report = retention.run(env.engine, env.settings, datetime.now(UTC))
+    now = datetime.now(UTC)
+    report = retention.run(env.engine, env.settings, now)
+    with env.engine.begin() as conn:
+        expiry = timedelta(minutes=env.settings.config.callbacks.claim_expiry_minutes)
+        report["claims_expired"] = tasks.expire_claims(conn, now - expiry, now)
     for task_id in recordings.pending(env.engine):
         queue.enqueue_maintenance(env.redis, "workers.jobs.fetch_recording", task_id, job_id=f"recording-{task_id}")
     return report

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from ivr import tasks
 from ivr.db import audit_log
 from ivr.db import callbacks
 from tests.support.clock import berlin
@@ -67,6 +69,30 @@ def test_claim_is_exclusive_and_shows_the_holder(people, make_task, engine):
     assert _task(engine, task)["attempts"] == 0
     assert anna.post(f"/staff/tasks/{task}/release").status_code == 302
     assert bert.post(f"/staff/tasks/{task}/claim").status_code == 302
+
+
+def test_a_claim_nobody_acts_on_lapses_and_the_task_is_free_again(people, make_task, engine, clock, settings):
+    """Somebody claims and goes home: after claim_expiry_minutes the sweep frees the task for the desk."""
+    left, kept = make_task(), make_task(phone="+4917612345679")
+    anna = people("anna", display_name="Anna A")
+    bert = people("bert")
+    anna.post(f"/staff/tasks/{left}/claim")
+    expiry = timedelta(minutes=settings.config.callbacks.claim_expiry_minutes)
+    clock.advance(minutes=60)
+    anna.post(f"/staff/tasks/{kept}/claim")  # taken an hour later: still hers after the first one lapsed
+    clock.advance(seconds=expiry.total_seconds() - 60 * 60 - 1)
+    with engine.begin() as conn:
+        assert tasks.expire_claims(conn, clock() - expiry, clock()) == 0
+    assert bert.post(f"/staff/tasks/{left}/claim").status_code == 409
+    clock.advance(seconds=2)
+    with engine.begin() as conn:
+        assert tasks.expire_claims(conn, clock() - expiry, clock()) == 1
+    assert bert.post(f"/staff/tasks/{left}/claim").status_code == 302
+    assert bert.post(f"/staff/tasks/{kept}/claim").status_code == 409
+    page = bert.get(f"/staff/tasks/{left}").get_data(as_text=True)
+    history = re.findall(r"<tr>\s*<td>[^<]+</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", page[page.index('id="hist"'):])
+    assert [(who, what.strip()) for who, what in history][1:] == [
+        ("Anna A", "übernommen"), ("Anna A", "Übernahme abgelaufen, wieder frei"), ("Bert", "übernommen")]
 
 
 def test_failed_attempts_reschedule_then_close_as_unreachable(people, make_task, engine, clock):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
+from datetime import datetime
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -12,10 +14,12 @@ from ivr import callbacks
 from ivr import calls
 from ivr import recordings
 from ivr import retention
+from ivr import users
 from ivr.db import audit_log
 from ivr.db import callbacks as tasks_table
 from ivr.db import calls as calls_table
 from ivr.db import events
+from ivr.db import task_claims
 from ivr.db import task_history
 from workers import relay
 from workers.context import build
@@ -125,6 +129,14 @@ def test_worker_schedules_the_sweep_once_per_slot(redis_conn, settings, work, en
     assert maintenance.job_ids == [f"retention-{int(1_000_000 // relay.RETENTION_INTERVAL)}"]
     with engine.begin() as conn:
         task = _task(conn, settings, clock, 1, 1, closed_days=0, message=True)
+        claimed = _task(conn, settings, clock, 2, 0)
+        user_id = users.create(conn, "anna", "a long test password", "staff", clock())
+        conn.execute(task_claims.insert().values(callback_id=claimed, user_id=user_id,  # long before the job's "now"
+                                                 claimed_at=datetime.now(UTC) - timedelta(days=1)))
     work()
     assert _row(engine, tasks_table, task)["recording_path"] is None
+    with engine.connect() as conn:  # the same sweep frees claims nobody acted on
+        assert conn.execute(sa.select(task_claims)).all() == []
+        assert conn.execute(sa.select(task_history.c.kind).where(task_history.c.callback_id == claimed)).scalars() \
+            .all() == ["claim_expired"]
     env.engine.dispose()
