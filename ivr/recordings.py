@@ -56,6 +56,20 @@ def _request(settings: Settings, method: str, url: str) -> tuple[int, bytes]:
         raise RecordingError(f"Twilio unreachable: {type(exc).__name__}") from None
 
 
+def _resource(settings: Settings, sid: str) -> str:
+    if not _SID.match(sid or "") or not settings.twilio_account_sid:
+        raise RecordingError("recording sid or TWILIO_ACCOUNT_SID missing or malformed")
+    return f"{api_base(settings)}/2010-04-01/Accounts/{settings.twilio_account_sid}/Recordings/{sid}"
+
+
+def download(settings: Settings, sid: str) -> bytes:
+    """The WAV of a recording still at Twilio (URL rebuilt from its SID); RecordingError when not handed over."""
+    status, body = _request(settings, "GET", _resource(settings, sid) + ".wav")
+    if status != 200 or not body:
+        raise RecordingError(f"recording {sid}: download answered {status}")
+    return body
+
+
 def fetch(engine: Engine, settings: Settings, task_id: int, now: datetime) -> str:
     """Download a task's recording, store it, delete it at Twilio; safe to run again."""
     with engine.connect() as conn:
@@ -64,14 +78,10 @@ def fetch(engine: Engine, settings: Settings, task_id: int, now: datetime) -> st
         return "nothing to fetch"
     keep = task["phone"] is not None and task["status"] == "open"  # closed or erased: only delete at Twilio
     sid = task["recording_sid"]
-    if not _SID.match(sid) or not settings.twilio_account_sid:
-        raise RecordingError("recording sid or TWILIO_ACCOUNT_SID missing or malformed")
-    resource = f"{api_base(settings)}/2010-04-01/Accounts/{settings.twilio_account_sid}/Recordings/{sid}"
+    resource = _resource(settings, sid)
     path = folder(settings) / f"{task_id}-{sid}.wav"
     if keep and not task["recording_path"]:
-        status, body = _request(settings, "GET", resource + ".wav")
-        if status != 200 or not body:
-            raise RecordingError(f"recording {sid}: download answered {status}")
+        body = download(settings, sid)
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_suffix(".part")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

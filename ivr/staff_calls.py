@@ -76,12 +76,11 @@ def recording(task_id: int):
     file = recordings.open_file(svc.settings, row)  # the copy the worker keeps (instance/recordings/)
     if file is not None:
         return send_file(file, max_age=0)
-    if row["recording_url"] and twilio_rest.available(svc.settings):
-        try:
-            audio = twilio_rest.fetch_recording(svc.settings, row["recording_url"])
-        except OSError as exc:  # requests' errors are OSErrors
-            log.warning("voice message of task %s not fetched: %s", task_id, type(exc).__name__)
-            audio = None
-        if audio:
-            return Response(audio, mimetype="audio/mpeg", headers={"Cache-Control": "no-store"})
+    if row["recording_url"] and row["recording_sid"] and twilio_rest.available(svc.settings):
+        try:  # not copied yet: the worker's own download, without storing or deleting anything
+            audio = recordings.download(svc.settings, row["recording_sid"])
+        except recordings.RecordingError as exc:
+            log.warning("voice message of task %s not fetched: %s", task_id, exc)
+        else:
+            return Response(audio, mimetype="audio/wav", headers={"Cache-Control": "no-store"})
     abort(404)

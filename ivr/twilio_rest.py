@@ -1,11 +1,10 @@
-"""Twilio's REST API for the workbench: click-to-call (staff phone, then caller) and voice messages."""
+"""Twilio's REST API for the workbench: click-to-call (staff phone, then caller) and the credentials."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
-import requests
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
@@ -103,12 +102,3 @@ def call_back(settings: Settings, staff_phone: str, caller: str, lang: str = "de
     call = rest_client(settings).calls.create(to=staff_phone, from_=hotline, twiml=twiml)
     return call.sid
 
-
-def fetch_recording(settings: Settings, url: str) -> bytes | None:
-    """Download a voice message (MP3) from Twilio; None when Twilio does not have it."""
-    if not url.endswith((".mp3", ".wav")):
-        url += ".mp3"
-    answer = requests.get(
-        _rebase(url, settings.twilio_api_base), auth=credentials(settings), timeout=REST_TIMEOUT
-    )
-    return answer.content if answer.status_code == 200 else None

@@ -97,6 +97,7 @@ def make_task(engine, clock):
         due_in_hours: float = 24,
         received_hours_ago: float = 0,
         recording_url: str | None = None,
+        recording_sid: str | None = None,
     ) -> int:
         now = clock()
         with engine.begin() as conn:
@@ -113,7 +114,7 @@ def make_task(engine, clock):
                 conn.execute(
                     callbacks_table.update()
                     .where(callbacks_table.c.id == task_id)
-                    .values(recording_url=recording_url)
+                    .values(recording_url=recording_url, recording_sid=recording_sid)
                 )
         return task_id
 

@@ -120,12 +120,25 @@ def test_call_back_needs_the_staff_phone(people, make_task, twilio):
     assert twilio.requests == []
 
 
-def test_voice_message_is_fetched_from_twilio(people, make_task, twilio):
-    task = make_task(recording_url=f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Recordings/RE1")
+def test_voice_message_not_copied_yet_is_played_from_twilio(people, make_task, twilio):
+    """Played through the worker's own download: the URL is rebuilt from the SID, nothing stored or deleted."""
+    sid = "RE" + "1" * 32
+    task = make_task(recording_url="https://elsewhere.example/anything", recording_sid=sid)
     anna = people("anna")
     response = anna.get(f"/staff/tasks/{task}/recording")
     assert response.status_code == 200 and response.data == b"ID3-fake-mp3"
-    assert twilio.requests[0]["path"] == f"/2010-04-01/Accounts/{SID}/Recordings/RE1.mp3"
+    assert response.mimetype == "audio/wav" and response.headers["Cache-Control"] == "no-store"
+    assert [(r["method"], r["path"]) for r in twilio.requests] == [
+        ("GET", f"/2010-04-01/Accounts/{SID}/Recordings/{sid}.wav")]
+    assert twilio.requests[0]["headers"]["Authorization"].startswith("Basic ")
+
+
+def test_voice_message_with_twilio_unreachable_is_404_not_500(people, make_task, twilio):
+    task = make_task(recording_url="https://api.twilio.com/x", recording_sid="RE" + "2" * 32)
+    anna = people("anna")
+    twilio.http.server.shutdown()  # Twilio unreachable
+    twilio.http.server.server_close()
+    assert anna.get(f"/staff/tasks/{task}/recording").status_code == 404
 
 
 def test_a_refused_call_is_reported_on_the_page(people, make_task, twilio):
