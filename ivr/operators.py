@@ -17,8 +17,10 @@ from flask import request
 from markupsafe import Markup
 
 from ivr.auth import login_required
+from ivr.i18n import translate
 from ivr.services import services
 from ivr.simulator import Call
+from ivr.simulator import Ending
 from ivr.simulator import Simulator
 from ivr.simulator import Turn
 from ivr.simulator import local_time
@@ -105,6 +107,13 @@ def _keep(setup: dict[str, Any], keys: list[str], sim: Simulator, call: Call) ->
         old[0].close()
 
 
+def _describe(ending: Ending) -> str:
+    """Where the call ended, in the interface language."""
+    key = {"transferred": "sim_end_transferred", "callback": "sim_end_callback"}.get(
+        ending.kind, "sim_end_hung_up_at" if ending.desk else "sim_end_hung_up")
+    return translate(key).format(desk=ending.desk, number=ending.number)
+
+
 @bp.post("/simulator/run")
 @login_required(roles=ROLES)
 def run():
@@ -129,7 +138,7 @@ def run():
             result["turns"] = [_turn(t) for t in call.turns]
         ending = call.hang_up()
         sim.close()
-        result.update(ending=str(ending), kind=ending.kind, desk=ending.desk, number=ending.number)
+        result.update(ending=_describe(ending), kind=ending.kind, desk=ending.desk, number=ending.number)
     else:
         _keep(setup, keys, sim, call)
     return jsonify(result)

@@ -45,7 +45,7 @@ def test_operator_calls_the_hotline_in_the_browser(browser, operator):
     expect(page.locator("#transcript")).to_contain_text("Weiterleitung an +492027476330")
     page.get_by_role("button", name="Stelle nimmt ab").click()
     expect(page.locator("#ending")).to_have_text(
-        "Ende des Anrufs: transferred to +492027476330 (desk zebera)")
+        "Ende des Anrufs: weitergeleitet an +492027476330 (Theke zebera)")
     # prompts are read aloud in order by the browser's speechSynthesis, each in its own language
     page.wait_for_function("document.body.dataset.lastSpoken !== undefined")
     spoken = page.evaluate("document.body.dataset.lastSpoken")

@@ -63,7 +63,7 @@
         line((item.audio ? "♪ " + item.audio + "  " : "") + item.text, "heard", item.language);
         queue = queue.then(() => speak(item));
       }
-      if (turn.dialed) line("→ Weiterleitung an " + turn.dialed, "dial");
+      if (turn.dialed) line("→ " + phone.dataset.tDialed + " " + turn.dialed, "dial");
     }
     call.shown = data.turns.length;
     const waits = data.ending ? "end" : data.waits;
@@ -73,7 +73,7 @@
     byId("sim-answer").disabled = byId("sim-busy").disabled = waits !== "dial";
     byId("sim-hangup").disabled = waits === "end";
     if (data.ending) {
-      ending.textContent = "Ende des Anrufs: " + data.ending;
+      ending.textContent = phone.dataset.tEnding + " " + data.ending;
       ending.dataset.kind = data.kind;
       call = null;
     }
