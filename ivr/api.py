@@ -99,7 +99,7 @@ def update_callback(task_id: int):
         abort(400, f"outcome must be one of {', '.join(sorted(CLOSE_OUTCOMES))}")
     svc = services()
     with svc.engine.begin() as conn:
-        if not callbacks.close(conn, task_id, outcome, svc.clock()):
+        if not callbacks.close(conn, task_id, outcome, svc.clock(), actor=g.actor):
             abort(404, "no such callback")
         audit.write(conn, g.actor, "callback.close", f"callback:{task_id}", svc.clock(), outcome)
         row = callbacks.get(conn, task_id)

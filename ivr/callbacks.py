@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ivr.db import callbacks
+from ivr.db import task_claims
+from ivr.db import task_history
 
 MAX_LIST = 1000
 """Most tasks one API listing returns."""
@@ -47,11 +49,17 @@ def attach_recording(conn: Connection, call_sid: str, desk: str | None, url: str
     return conn.execute(query.values(**values)).rowcount
 
 
-def close(conn: Connection, task_id: int, outcome: str, now: datetime) -> bool:
-    """Close a task with an outcome; False when it does not exist."""
-    result = conn.execute(callbacks.update().where(callbacks.c.id == task_id)
-                          .values(status="closed", outcome=outcome, closed_at=now, updated_at=now))
-    return result.rowcount > 0
+def close(conn: Connection, task_id: int, outcome: str, now: datetime, actor: str = "system") -> bool:
+    """Close an open task (claim released, step in its history); a closed one keeps its outcome. False: no task."""
+    result = conn.execute(callbacks.update().where(callbacks.c.id == task_id).where(callbacks.c.status == "open")
+                          .values(status="closed", outcome=outcome, closed_at=now, updated_at=now,
+                                  next_attempt_at=None))
+    if result.rowcount:
+        conn.execute(task_claims.delete().where(task_claims.c.callback_id == task_id))
+        conn.execute(task_history.insert().values(callback_id=task_id, at=now, actor=actor[:64], kind="close",
+                                                  outcome=outcome))
+        return True
+    return conn.execute(sa.select(callbacks.c.id).where(callbacks.c.id == task_id)).first() is not None
 
 
 def listing(conn: Connection, desk: str | None = None, status: str | None = None,

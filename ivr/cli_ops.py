@@ -119,7 +119,7 @@ def callbacks_close(task_id: int, outcome: str) -> None:
     svc = _services()
     now = svc.clock()
     with svc.engine.begin() as conn:
-        if not tasks.close(conn, task_id, outcome, now):
+        if not tasks.close(conn, task_id, outcome, now, actor="cli"):
             raise click.ClickException(f"no callback task {task_id}")
         audit.write(conn, "cli", "callback.close", f"callback:{task_id}", now, outcome)
     click.echo(f"callback {task_id} closed ({outcome})")

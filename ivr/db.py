@@ -187,7 +187,7 @@ task_history = sa.Table(
     sa.Column("callback_id", sa.Integer, sa.ForeignKey("callbacks.id", ondelete="CASCADE"), nullable=False),
     sa.Column("at", TZ, nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),  # claim | release | attempt | forward | close | call | note
+    sa.Column("kind", sa.String(16), nullable=False),  # claim, release, claim_expired, attempt, forward, close, call
     sa.Column("outcome", sa.String(32)),
     sa.Column("desk", sa.String(48)),  # forward: the new desk
     sa.Column("note", sa.Text),

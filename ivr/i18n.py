@@ -159,6 +159,10 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (German, English)
     "o_forwarded": ("verwiesen", "forwarded"),
     "o_unreachable": ("nicht erreichbar", "unreachable"),
     "o_closed": ("geschlossen", "closed"),
+    "o_withdrawn": ("zurückgezogen", "withdrawn"),
+    "o_duplicate": ("doppelt", "duplicate"),
+    "o_other": ("sonstiges", "other"),
+    "o_erased": ("gelöscht auf Antrag", "erased on request"),
     "h_claim": ("übernommen", "claimed"),
     "h_release": ("freigegeben", "released"),
     "h_claim_expired": ("Übernahme abgelaufen, wieder frei", "claim lapsed, free again"),
@@ -167,6 +171,111 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (German, English)
     "h_close": ("geschlossen", "closed"),
     "h_call": ("Anruf gestartet", "call started"),
     "h_created": ("eingegangen", "received"),
+    # the admins' page for staff accounts (ivr/useradmin.py)
+    "ua_nav": ("Konten", "Accounts"),
+    "ua_title": ("Konten der Mitarbeitenden", "Staff accounts"),
+    "ua_intro": (
+        "Konten werden nicht gelöscht, sondern deaktiviert: deaktivierte Konten können sich nicht mehr anmelden, "
+        "ihr Name bleibt im Verlauf der Aufgaben.",
+        "Accounts are deactivated, not deleted: a deactivated account can no longer log in, its name stays in the "
+        "history of tasks.",
+    ),
+    "ua_caption": ("Alle Konten, aktive und deaktivierte", "All accounts, active and deactivated"),
+    "ua_new": ("Neues Konto", "New account"),
+    "ua_edit": ("Konto", "Account"),
+    "ua_back": ("Zurück zur Kontenliste", "Back to the accounts"),
+    "ua_profile": ("Angaben und Rechte", "Details and rights"),
+    "ua_username": ("Benutzername", "User name"),
+    "ua_username_hint": (
+        "Höchstens 64 Zeichen: Buchstaben, Ziffern, Punkt, @, _ und -. Kann später nicht geändert werden.",
+        "At most 64 characters: letters, digits, dot, @, _ and -. Cannot be changed later.",
+    ),
+    "ua_display_name": ("Anzeigename", "Display name"),
+    "ua_role": ("Rolle", "Role"),
+    "ua_role_hint": (
+        "Sachbearbeitung: eigene Theken bearbeiten · Teamleitung: ihre Theken lesen und weiterleiten · Betrieb: "
+        "Menüs und Schließungen · Administration: alles, auch Konten.",
+        "Staff: work their own desks · Supervisor: read and forward their desks · Operator: menus and closures · "
+        "Admin: everything, accounts too.",
+    ),
+    "ua_role_staff": ("Sachbearbeitung", "Staff"),
+    "ua_role_supervisor": ("Teamleitung", "Supervisor"),
+    "ua_role_operator": ("Betrieb", "Operator"),
+    "ua_role_admin": ("Administration", "Admin"),
+    "ua_desks": ("Theken", "Desks"),
+    "ua_desks_hint": (
+        "Nur Theken einer Behörde – außer für die Administration, die ohnehin alle Theken sieht.",
+        "Desks of one public body only – except for admins, who see every desk anyway.",
+    ),
+    "ua_body_stadt": ("Stadt Wuppertal", "City of Wuppertal"),
+    "ua_body_jobcenter": ("Jobcenter", "Jobcenter"),
+    "ua_body_ba": ("Agentur für Arbeit", "Employment agency"),
+    "ua_languages": ("Sprachen", "Languages"),
+    "ua_languages_hint": (
+        "Die Sprachen, die die Person spricht: Rückrufe in anderen Sprachen werden ihr markiert.",
+        "The languages the person speaks: callbacks in other languages are flagged for them.",
+    ),
+    "ua_phone": ("Eigenes Telefon", "Own phone"),
+    "ua_phone_hint": (
+        "Für „Jetzt zurückrufen“: Twilio ruft zuerst diese Nummer an. Im Format +49…; leer lassen, wenn keine.",
+        "For “Call back now”: Twilio first calls this number. In the form +49…; leave empty if none.",
+    ),
+    "ua_phone_col": ("Eigenes Telefon", "Own phone"),
+    "ua_phone_set": ("hinterlegt", "set"),
+    "ua_phone_none": ("–", "–"),
+    "ua_ui_lang": ("Sprache der Oberfläche", "Interface language"),
+    "ua_ui_lang_de": ("Deutsch", "German"),
+    "ua_ui_lang_en": ("Englisch", "English"),
+    "ua_status": ("Status", "Status"),
+    "ua_active": ("Aktiv (darf sich anmelden)", "Active (may log in)"),
+    "ua_active_hint": (
+        "Ohne Haken ist das Konto deaktiviert: Anmelden ist nicht mehr möglich, offene Sitzungen enden sofort.",
+        "Unticked, the account is deactivated: it can no longer log in, open sessions end at once.",
+    ),
+    "ua_active_yes": ("aktiv", "active"),
+    "ua_active_no": ("deaktiviert", "deactivated"),
+    "ua_is_inactive": ("Dieses Konto ist deaktiviert.", "This account is deactivated."),
+    "ua_password": ("Erstes Passwort", "Initial password"),
+    "ua_new_password": ("Neues Passwort", "New password"),
+    "ua_password_again": ("Passwort wiederholen", "Repeat the password"),
+    "ua_password_hint": ("Mindestens {n} Zeichen.", "At least {n} characters."),
+    "ua_reset_password": ("Passwort zurücksetzen", "Reset password"),
+    "ua_create": ("Konto anlegen", "Create account"),
+    "ua_created": ("Konto {username} angelegt.", "Account {username} created."),
+    "ua_updated": ("Konto {username} gespeichert.", "Account {username} saved."),
+    "ua_unchanged": ("Keine Änderung an {username}.", "No change to {username}."),
+    "ua_password_set": ("Neues Passwort für {username} gesetzt.", "New password set for {username}."),
+    "ua_err_username": (
+        "Der Benutzername braucht 1 bis 64 Zeichen: Buchstaben, Ziffern, Punkt, @, _ und -.",
+        "The user name needs 1 to 64 characters: letters, digits, dot, @, _ and -.",
+    ),
+    "ua_err_reserved": ("Der Benutzername „{username}“ ist nicht möglich.",
+                        "The user name “{username}” is not possible."),
+    "ua_err_exists": ("Den Benutzernamen „{username}“ gibt es schon.", "The user name “{username}” is taken."),
+    "ua_err_display_name": ("Der Anzeigename darf höchstens 128 Zeichen haben.", "The display name may have at most "
+                            "128 characters."),
+    "ua_err_role": ("Unbekannte Rolle.", "Unknown role."),
+    "ua_err_unknown_desk": ("Unbekannte Theke: {desk}.", "Unknown desk: {desk}."),
+    "ua_err_one_body": (
+        "Nur Theken einer Behörde, nicht {bodies}: nur die Administration darf Theken mehrerer Behörden haben.",
+        "Desks of one public body only, not {bodies}: only admins may hold desks of several bodies.",
+    ),
+    "ua_err_language": ("Unbekannte Sprache: {language}.", "Unknown language: {language}."),
+    "ua_err_no_language": ("Bitte mindestens eine Sprache wählen.", "Please choose at least one language."),
+    "ua_err_phone": (
+        "Die Telefonnummer ist keine gültige Nummer im Format +49… (E.164).",
+        "The phone number is not a valid number in the form +49… (E.164).",
+    ),
+    "ua_err_ui_lang": ("Unbekannte Sprache der Oberfläche.", "Unknown interface language."),
+    "ua_err_password_short": ("Das Passwort braucht mindestens {n} Zeichen.", "The password needs at least {n} "
+                              "characters."),
+    "ua_err_password_mismatch": ("Die beiden Passwörter stimmen nicht überein.", "The two passwords do not match."),
+    "ua_err_last_admin": (
+        "{username} ist das letzte aktive Konto der Administration und kann nicht deaktiviert oder herabgestuft "
+        "werden. Bitte zuerst ein anderes Konto zur Administration machen.",
+        "{username} is the last active admin account and cannot be deactivated or demoted. Please make another "
+        "account admin first.",
+    ),
 }
 
 

@@ -70,6 +70,24 @@ def test_erase_refuses_what_is_not_a_number(ivr):
     assert result.exit_code == 1 and "not a phone number" in result.output
 
 
+def test_callbacks_close_command_closes_before_any_staff_ui_exists(phone, clock, work, engine, ivr):
+    """Retention needs closed tasks: `ivr callbacks close` closes one, audited, and refuses what it cannot do."""
+    _callback_call(phone, clock)
+    work()
+    with engine.connect() as conn:
+        task_id = conn.execute(sa.select(tasks_table.c.id)).scalar_one()
+    assert ivr("callbacks", "close", str(task_id), "--outcome", "nonsense").exit_code == 2
+    assert ivr("callbacks", "close", "999999").exit_code == 1
+    result = ivr("callbacks", "close", str(task_id), "--outcome", "withdrawn")
+    assert result.exit_code == 0 and f"callback {task_id} closed (withdrawn)" in result.output
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(tasks_table).where(tasks_table.c.id == task_id)).mappings().one()
+        trail = conn.execute(sa.select(audit_log.c.actor, audit_log.c.action, audit_log.c.target)
+                             .where(audit_log.c.action == "callback.close")).all()
+    assert (row["status"], row["outcome"]) == ("closed", "withdrawn")
+    assert trail == [("cli", "callback.close", f"callback:{task_id}")]
+
+
 def test_api_clients_have_scopes_and_can_be_revoked(ivr, client, engine, phone, clock, work):
     _callback_call(phone, clock)
     work()
