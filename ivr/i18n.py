@@ -171,6 +171,8 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (German, English)
     "h_close": ("geschlossen", "closed"),
     "h_call": ("Anruf gestartet", "call started"),
     "h_created": ("eingegangen", "received"),
+    "actor_cli": ("Kommandozeile", "Command line"),
+    "actor_api": ("Schnittstelle", "API"),
     # the admins' page for staff accounts (ivr/useradmin.py)
     "ua_nav": ("Konten", "Accounts"),
     "ua_title": ("Konten der Mitarbeitenden", "Staff accounts"),
@@ -222,7 +224,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (German, English)
     ),
     "ua_phone_col": ("Eigenes Telefon", "Own phone"),
     "ua_phone_set": ("hinterlegt", "set"),
-    "ua_phone_none": ("–", "–"),
+    "ua_phone_none": ("nicht hinterlegt", "not set"),
     "ua_ui_lang": ("Sprache der Oberfläche", "Interface language"),
     "ua_ui_lang_de": ("Deutsch", "German"),
     "ua_ui_lang_en": ("Englisch", "English"),
@@ -257,8 +259,9 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (German, English)
     "ua_err_role": ("Unbekannte Rolle.", "Unknown role."),
     "ua_err_unknown_desk": ("Unbekannte Theke: {desk}.", "Unknown desk: {desk}."),
     "ua_err_one_body": (
-        "Nur Theken einer Behörde, nicht {bodies}: nur die Administration darf Theken mehrerer Behörden haben.",
-        "Desks of one public body only, not {bodies}: only admins may hold desks of several bodies.",
+        "Bitte Theken nur einer Behörde wählen, nicht von {bodies}. Nur die Administration darf Theken mehrerer "
+        "Behörden haben.",
+        "Please choose desks of one public body only, not of {bodies}. Only admins may hold desks of several bodies.",
     ),
     "ua_err_language": ("Unbekannte Sprache: {language}.", "Unknown language: {language}."),
     "ua_err_no_language": ("Bitte mindestens eine Sprache wählen.", "Please choose at least one language."),

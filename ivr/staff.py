@@ -51,6 +51,11 @@ def _desk_or_404(desk: str) -> str:
     return desk
 
 
+def _system_actor(actor: str) -> str:
+    """A change made outside the workbench, named for staff: the command line, or an API client."""
+    return translate("actor_cli") if actor == "cli" else f"{translate('actor_api')} ({actor.removeprefix('api:')})"
+
+
 def task_or_404(conn, task_id: int) -> dict:
     """Load a task the user may see; 404 for tasks of other desks, as if they did not exist."""
     task = tasks.get(conn, task_id)
@@ -168,6 +173,7 @@ def task(task_id: int):
         row = task_or_404(conn, task_id)
         events = tasks.history(conn, task_id)
         names = users.display_names(conn, {e["actor"] for e in events})
+        names.update({a: _system_actor(a) for a in {e["actor"] for e in events} if a == "cli" or a.startswith("api:")})
         audit_view(conn, "view.task", f"callback:{task_id}")
     now = svc.clock()
     schedule = svc.schedules.get(row["desk"])

@@ -37,7 +37,7 @@ def test_api_closes_a_claimed_task_once_and_staff_see_why(people, make_task, api
     page = anna.get(f"/staff/tasks/{task}").get_data(as_text=True)
     assert "geschlossen (zurückgezogen)" in page
     rows = re.findall(r"<td>([^<]+)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", page[page.index('id="hist"'):])
-    assert ("api:bootstrap", "geschlossen: zurückgezogen") in [(who, what.strip()) for _, who, what in rows]
+    assert ("Schnittstelle (bootstrap)", "geschlossen: zurückgezogen") in [(who, what.strip()) for _, who, what in rows]
 
     clock.advance(minutes=3)  # a repeat (or a late second system) changes nothing: the first outcome stands
     again = api.patch(f"/api/callbacks/{task}", json={"status": "closed", "outcome": "duplicate"})
