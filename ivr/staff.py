@@ -123,35 +123,12 @@ def export(desk: str):
         audit_view(conn, "export.csv", f"desk:{desk}", f"{len(rows)} tasks")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(
-        [
-            "id",
-            "desk",
-            "phone",
-            "language",
-            "received",
-            "due",
-            "attempts",
-            "next_attempt",
-            "voice_message",
-            "claimed_by",
-        ]
-    )
+    writer.writerow(["id", "desk", "phone", "language", "received", "due", "attempts", "next_attempt",
+                     "voice_message", "claimed_by"])
     for row in rows:
-        writer.writerow(
-            [
-                row["id"],
-                row["desk"],
-                row["phone"] or "",
-                row["language"],
-                _local(row["created_at"]),
-                _local(row["due_at"]),
-                row["attempts"],
-                _local(row["next_attempt_at"]),
-                "yes" if row["recording_url"] or row["recording_path"] else "no",
-                row["holder"] or "",
-            ]
-        )
+        writer.writerow([row["id"], row["desk"], row["phone"] or "", row["language"], _local(row["created_at"]),
+                         _local(row["due_at"]), row["attempts"], _local(row["next_attempt_at"]),
+                         "yes" if row["recording_url"] or row["recording_path"] else "no", row["holder"] or ""])
     stamp = svc.clock().astimezone(_tz()).strftime("%Y%m%d-%H%M")
     return Response(
         "\ufeff" + out.getvalue(),
