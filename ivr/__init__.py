@@ -72,10 +72,12 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     from ivr import dashboard  # issue 7
     from ivr import jobmonitor
     from ivr import metrics
+    from ivr import useradmin
 
     metrics.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(jobmonitor.bp)
+    app.register_blueprint(useradmin.bp, url_prefix="/admin/users")
     from ivr import operators  # issue 6: flow graph and phone simulator
 
     app.register_blueprint(operators.bp)

@@ -16,12 +16,17 @@ from ivr.db import users
 ROLES = ("staff", "supervisor", "operator", "admin")
 """staff: own desks; supervisor: a set of desks, read and reassign; operator: closures, flows; admin: all."""
 MIN_PASSWORD = 10
-"""Shortest password the CLI accepts."""
+"""Shortest password the CLI and the admins' page accept."""
 _DUMMY_HASH = generate_password_hash("timing-equaliser")
 
 
 class UserError(ValueError):
-    """A user could not be created or changed; the message says why."""
+    """A user could not be created or changed; the message says why, `key` and `params` name it for the pages."""
+
+    def __init__(self, message: str, key: str = "", **params: object):
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class User:
     languages: tuple[str, ...]
     ui_lang: str
     desks: tuple[str, ...]
+    active: bool = True
 
     @property
     def name(self) -> str:
@@ -55,11 +61,12 @@ class User:
         return self.is_admin or (self.role in ("staff", "supervisor") and desk in self.desks)
 
 
-def _validate(role: str, password: str | None) -> None:
+def validate(role: str, password: str | None) -> None:
+    """Refuse an unknown role and (when given) a password shorter than MIN_PASSWORD."""
     if role not in ROLES:
-        raise UserError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        raise UserError(f"unknown role {role!r}; use one of {', '.join(ROLES)}", "role")
     if password is not None and len(password) < MIN_PASSWORD:
-        raise UserError(f"password must have at least {MIN_PASSWORD} characters")
+        raise UserError(f"password must have at least {MIN_PASSWORD} characters", "password_short", n=MIN_PASSWORD)
 
 
 def create(
@@ -74,9 +81,9 @@ def create(
     ui_lang: str = "de",
 ) -> int:
     """Create a user; return the id. Raises UserError on a bad role, short password or taken name."""
-    _validate(role, password)
+    validate(role, password)
     if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first():
-        raise UserError(f"user {username!r} exists")
+        raise UserError(f"user {username!r} exists", "exists", username=username)
     result = conn.execute(
         users.insert().values(
             username=username,
@@ -95,15 +102,16 @@ def create(
 
 
 def user_id(conn: Connection, username: str) -> int:
+    """Return the id of a user, active or not; UserError when there is none."""
     row = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
     if row is None:
-        raise UserError(f"no user {username!r}")
+        raise UserError(f"no user {username!r}", "no_user", username=username)
     return row[0]
 
 
 def set_password(conn: Connection, username: str, password: str, now: datetime) -> None:
     """Replace a user's password."""
-    _validate("staff", password)
+    validate("staff", password)
     conn.execute(
         users.update()
         .where(users.c.id == user_id(conn, username))
@@ -114,7 +122,7 @@ def set_password(conn: Connection, username: str, password: str, now: datetime) 
 def update(conn: Connection, username: str, now: datetime, **values: object) -> None:
     """Change profile fields (display_name, phone, languages, ui_lang, role, active)."""
     if "role" in values:
-        _validate(str(values["role"]), None)
+        validate(str(values["role"]), None)
     if isinstance(values.get("languages"), tuple | list):
         values["languages"] = ",".join(values["languages"])  # type: ignore[arg-type]
     conn.execute(users.update().where(users.c.id == user_id(conn, username)).values(updated_at=now, **values))
@@ -144,13 +152,10 @@ def remove_desk(conn: Connection, username: str, desk: str) -> bool:
     return result.rowcount > 0
 
 
-def load(conn: Connection, user_id: int) -> User | None:
-    """Return an active user by id, or None."""
-    row = (
-        conn.execute(sa.select(users).where(users.c.id == user_id).where(users.c.active.is_(True)))
-        .mappings()
-        .first()
-    )
+def load(conn: Connection, user_id: int, inactive: bool = False) -> User | None:
+    """Return an active user by id (also an inactive one with `inactive`), or None."""
+    query = sa.select(users).where(users.c.id == user_id)
+    row = conn.execute(query if inactive else query.where(users.c.active.is_(True))).mappings().first()
     if row is None:
         return None
     desks = (
@@ -171,6 +176,7 @@ def load(conn: Connection, user_id: int) -> User | None:
         languages=tuple(x for x in row["languages"].split(",") if x),
         ui_lang=row["ui_lang"],
         desks=tuple(desks),
+        active=row["active"],
     )
 
 
@@ -187,11 +193,11 @@ def authenticate(conn: Connection, username: str, password: str) -> User | None:
     return load(conn, row[0]) if check_password_hash(row[1], password) else None
 
 
-def listing(conn: Connection) -> list[User]:
-    """Return every active user, by name."""
-    query = sa.select(users.c.id).where(users.c.active.is_(True)).order_by(users.c.username)
-    ids = conn.execute(query).scalars()
-    return [u for u in (load(conn, i) for i in ids.all()) if u is not None]
+def listing(conn: Connection, inactive: bool = False) -> list[User]:
+    """Return every active user (and the inactive ones with `inactive`), by name."""
+    query = sa.select(users.c.id).order_by(users.c.username)
+    ids = conn.execute(query if inactive else query.where(users.c.active.is_(True))).scalars()
+    return [u for u in (load(conn, i, inactive) for i in ids.all()) if u is not None]
 
 
 def display_names(conn: Connection, usernames: set[str]) -> dict[str, str]:

@@ -101,3 +101,47 @@ def test_pages_pass_the_accessibility_check(browser, login, task_id, accounts):
     anna = login("anna")
     anna.goto(f"{accounts.base}/staff/tasks/{task_id}")
     assert axe_violations(anna) == []
+
+
+def test_admins_manage_accounts_in_accessible_pages(login, accounts):
+    """The account list, a new account refused for desks of two bodies, then created; the edit page."""
+    from datetime import UTC
+    from datetime import datetime
+
+    from ivr import users
+    from tests.browser.conftest import PASSWORD
+
+    with accounts.engine.begin() as conn:
+        users.create(conn, "root", PASSWORD, "admin", datetime.now(UTC), display_name="Ria Root")
+    root = login("root")
+    root.get_by_role("link", name="Konten").click()
+    expect(root.get_by_role("heading", level=1)).to_have_text("Konten der Mitarbeitenden")
+    shoot(root, "accounts-list")
+    assert axe_violations(root) == [], "accounts-list"
+    root.get_by_role("link", name="Neues Konto").click()
+    root.get_by_label("Benutzername").fill("dora")
+    root.get_by_label("Anzeigename").fill("Dora Dogan")
+    root.get_by_label("zebera (Jobcenter)").check()
+    root.get_by_label("Allgemeine Information").check()  # the city's desk: a second body
+    root.get_by_label("العربية (ar)").check()
+    root.get_by_label("Eigenes Telefon").fill("+4915112345678")
+    root.get_by_label("Erstes Passwort").fill("dora's first password")
+    root.get_by_label("Passwort wiederholen").fill("dora's first password")
+    root.get_by_role("button", name="Konto anlegen").click()
+    expect(root.get_by_role("alert")).to_contain_text("Theken nur einer Behörde")
+    shoot(root, "account-new-refused")
+    assert axe_violations(root) == [], "account-new-refused"
+    root.get_by_label("Allgemeine Information").uncheck()
+    root.get_by_label("Erstes Passwort").fill("dora's first password")
+    root.get_by_label("Passwort wiederholen").fill("dora's first password")
+    root.get_by_role("button", name="Konto anlegen").click()
+    expect(root.get_by_role("status")).to_have_text("Konto dora angelegt.")
+    row = root.locator("table.accounts tbody tr").filter(has_text="Dora Dogan")
+    expect(row).to_contain_text("hinterlegt")
+    expect(row).not_to_contain_text("+4915112345678")
+    row.get_by_role("link", name="dora").click()
+    expect(root.get_by_label("Eigenes Telefon")).to_have_value("+4915112345678")
+    shoot(root, "account-edit")
+    assert axe_violations(root) == [], "account-edit"
+    root.goto(accounts.base + "/admin/users/dora?lang=en")
+    assert axe_violations(root) == [], "account-edit-en"

@@ -147,3 +147,25 @@ def test_cli_keeps_non_admins_within_one_body(engine, settings, monkeypatch):
     assert run(main, ["users", "set", "vera", "--ui-lang", "en", "--phone", "+4915112345678"]).exit_code == 0
     listing = run(main, ["users", "list"]).output
     assert "vera\tsupervisor\thelpers,zebera\tde\tphone" in listing
+
+
+def test_cli_and_admin_page_share_the_rules(engine, settings, monkeypatch):
+    """Phone, languages and the last admin are checked by ivr.accounts, as on /admin/users/."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SECRET_KEY", "test-secret")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x")
+    run = CliRunner().invoke
+    create = ["users", "create", "root", "--role", "admin", "--password", "first password 1"]
+    result = run(main, [*create, "--phone", "0151 12345678"])
+    assert result.exit_code == 1 and "E.164" in result.output
+    result = run(main, [*create, "--languages", "de,xx"])
+    assert result.exit_code == 1 and "unknown language 'xx'" in result.output
+    result = run(main, [*create, "--desk", "nowhere"])
+    assert result.exit_code == 2 and "unknown desk 'nowhere'" in result.output
+    assert run(main, create).exit_code == 0
+    for change in (["--inactive"], ["--role", "operator"]):
+        result = run(main, ["users", "set", "root", *change])
+        assert result.exit_code == 1 and "last active admin" in result.output
+    with engine.connect() as conn:
+        root = users.load(conn, users.user_id(conn, "root"))
+    assert root is not None and root.role == "admin"
