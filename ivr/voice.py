@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from flask import Blueprint
 from flask import Response
@@ -51,6 +51,16 @@ def _request_url() -> str:
     return _base() + req.path + ("?" + query if query else "")
 
 
+def _pairs(body: str) -> list[tuple[str, str]]:
+    """A urlencoded body as (key, value) pairs; only escaped items pay for unquoting (most of Twilio's are plain)."""
+    pairs = []
+    for item in body.split("&"):
+        if item:
+            key, _, value = item.partition("=")
+            pairs.append((unquote_plus(key), unquote_plus(value)) if "%" in item or "+" in item else (key, value))
+    return pairs
+
+
 def _form() -> MultiDict:
     form = g.get("ivr_form")
     if form is None:
@@ -58,7 +68,7 @@ def _form() -> MultiDict:
         if req.mimetype == "application/x-www-form-urlencoded" and (req.content_length or 0) <= MAX_BODY:
             # Twilio always posts a small urlencoded form: parse it directly, skipping werkzeug's stream machinery
             body = req.get_data(cache=False, parse_form_data=False).decode("utf-8", "replace")
-            form = MultiDict(parse_qsl(body, keep_blank_values=True))
+            form = MultiDict(_pairs(body))
         else:
             form = req.form
         g.ivr_form = form

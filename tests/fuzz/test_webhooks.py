@@ -121,3 +121,13 @@ def test_unsigned_or_forged_requests_get_403(client, caplog, path, form, signed)
                                                                                            MultiDict(form))})
     assert response.status_code == 403
     caplog.clear()
+
+
+@FUZZ
+@given(body=st.one_of(st.text(max_size=300), st.text(alphabet="ab=&%+2Ä0F ", max_size=60),
+                      st.lists(st.tuples(TEXT, TEXT), max_size=8).map(urlencode)))
+def test_webhook_form_parser_reads_bodies_as_the_standard_library_does(body):
+    """The direct parser of Twilio's form (a hot-path shortcut) must agree with parse_qsl on any body."""
+    from ivr.voice import _pairs
+
+    assert _pairs(body) == parse_qsl(body, keep_blank_values=True)
