@@ -15,11 +15,13 @@ CALL_SID = re.compile(r"\bCA[0-9a-fA-F]{32}\b")
 
 
 def _request_call_sid() -> str | None:
+    from flask import g
     from flask import has_request_context
     from flask import request
 
     if has_request_context() and request.blueprint == "voice" and request.method == "POST":
-        return (request.form.get("CallSid") or "")[:64] or None
+        hook = g.get("ivr_hook")  # the webhook's fields, read once by the signature check (the body is consumed)
+        return ((hook.fields.get("CallSid") if hook else request.form.get("CallSid")) or "")[:64] or None
     return None
 
 

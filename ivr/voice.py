@@ -7,9 +7,9 @@ import time
 from urllib.parse import unquote_plus
 
 from flask import Blueprint
+from flask import Request
 from flask import Response
 from flask import abort
-from flask import current_app
 from flask import g
 from flask import request
 from werkzeug.datastructures import MultiDict
@@ -36,19 +36,22 @@ MAX_BODY = 64 * 1024
 """Largest webhook body parsed directly (the app's MAX_CONTENT_LENGTH refuses more)."""
 
 
-def _base() -> str:
-    base = g.get("ivr_base")
-    if base is None:
-        req = request._get_current_object()  # type: ignore[attr-defined]
-        base = g.ivr_base = current_app.extensions["ivr"].settings.public_url or (
-            req.scheme + "://" + req.host + req.script_root)
-    return base
+class _Webhook:
+    """What one webhook request carries, read once: the public base URL, Twilio's form and its fields."""
+
+    __slots__ = ("base", "form", "fields")
+
+    def __init__(self, base: str, form: MultiDict):
+        self.base, self.form = base, form
+        # one pass over the form; MultiDict.get raises and catches on every missing key
+        self.fields = {k: v[:MAX_FIELD] for k, v in form.items()}
+
+    def field(self, name: str) -> str:
+        return self.fields.get(name) or ""
 
 
-def _request_url() -> str:
-    req = request._get_current_object()  # type: ignore[attr-defined]
-    query = req.query_string.decode("latin-1")
-    return _base() + req.path + ("?" + query if query else "")
+def _base_of(req: Request, svc: Services) -> str:
+    return svc.settings.public_url or (req.scheme + "://" + req.host + req.script_root)
 
 
 def _pairs(body: str) -> list[tuple[str, str]]:
@@ -61,29 +64,24 @@ def _pairs(body: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _form() -> MultiDict:
-    form = g.get("ivr_form")
-    if form is None:
+def _form_of(req: Request) -> MultiDict:
+    if req.mimetype == "application/x-www-form-urlencoded" and (req.content_length or 0) <= MAX_BODY:
+        # Twilio always posts a small urlencoded form: parse it directly, skipping werkzeug's stream machinery
+        return MultiDict(_pairs(req.get_data(cache=False, parse_form_data=False).decode("utf-8", "replace")))
+    return req.form
+
+
+def _webhook() -> _Webhook:
+    """This request's webhook data (read by the signature check; each proxy lookup costs on the hot path)."""
+    hook = g.get("ivr_hook")
+    if hook is None:
         req = request._get_current_object()  # type: ignore[attr-defined]
-        if req.mimetype == "application/x-www-form-urlencoded" and (req.content_length or 0) <= MAX_BODY:
-            # Twilio always posts a small urlencoded form: parse it directly, skipping werkzeug's stream machinery
-            body = req.get_data(cache=False, parse_form_data=False).decode("utf-8", "replace")
-            form = MultiDict(_pairs(body))
-        else:
-            form = req.form
-        g.ivr_form = form
-    return form
-
-
-def _fields() -> dict[str, str]:
-    fields = g.get("ivr_fields")
-    if fields is None:  # one pass over the form; MultiDict.get raises and catches on every missing key
-        fields = g.ivr_fields = {k: v[:MAX_FIELD] for k, v in _form().items()}
-    return fields
+        hook = g.ivr_hook = _Webhook(_base_of(req, services()), _form_of(req))
+    return hook
 
 
 def _field(name: str) -> str:
-    return _fields().get(name) or ""
+    return _webhook().field(name)
 
 
 def _xml(body: bytes, status: int = 200) -> Response:
@@ -93,10 +91,15 @@ def _xml(body: bytes, status: int = 200) -> Response:
 @bp.before_request
 def _check_signature() -> None:
     svc = services()
+    if not svc.settings.validate_signatures:
+        return
     req = request._get_current_object()  # type: ignore[attr-defined]
-    if svc.settings.validate_signatures and not is_valid(
-            svc.settings.twilio_auth_token, _request_url(), _form(), req.headers.get("X-Twilio-Signature")):
+    hook = _Webhook(_base_of(req, svc), _form_of(req))
+    query = req.query_string.decode("latin-1")
+    url = hook.base + req.path + ("?" + query if query else "")
+    if not is_valid(svc.settings.twilio_auth_token, url, hook.form, req.headers.get("X-Twilio-Signature")):
         abort(403)
+    g.ivr_hook = hook
 
 
 @bp.errorhandler(Exception)
@@ -129,56 +132,58 @@ def _record_effects(svc: Services, step: Step, call_sid: str, version: str) -> N
                                "version": version, "at": now.isoformat()}, now)
 
 
-def _answer(svc: Services, step: Step, call_sid: str, version: str, started: bool = False,
+def _answer(svc: Services, step: Step, hook: _Webhook, version: str, started: bool = False,
             body: bytes | None = None) -> Response:
+    call_sid = hook.field("CallSid")
     svc.track(call_sid, step, version, svc.clock(), started=started)
     if step.effects:
         _record_effects(svc, step, call_sid, version)
-    return _xml(body if body is not None else svc.renderer.render(step, _base()))
+    return _xml(body if body is not None else svc.renderer.render(step, hook.base))
 
 
 @bp.post("/incoming")
 def incoming() -> Response:
     """Answer a new call: greeting and language menu."""
-    svc = services()
+    svc, hook = services(), _webhook()
     bundle = svc.store.current
-    step = runtime.start(bundle, svc.context(_fields(), svc.clock()))
-    return _answer(svc, step, _field("CallSid"), bundle.version, started=True)
+    step = runtime.start(bundle, svc.context(hook.fields, svc.clock()))
+    return _answer(svc, step, hook, bundle.version, started=True)
 
 
 @bp.post("/step")
 def step() -> Response:
     """Continue a call at the state carried in the URL."""
-    svc = services()
-    fields = _fields()
+    svc, hook = services(), _webhook()
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    fields, field = hook.fields, hook.field
     plain_keys = not any(k in fields for k in ("DialCallStatus", "RecordingUrl", "RecordingSid"))
-    key = (_base(), request.query_string, fields.get("Digits", "")) if plain_keys else None
+    key = (hook.base, req.query_string, fields.get("Digits", "")) if plain_keys else None
     cached = svc.menu_steps.get(key) if key else None
     if cached is not None:
-        return _answer(svc, cached[0], _field("CallSid"), cached[1], body=cached[2])
-    state = callstate.decode(request.args, svc.cipher)
+        return _answer(svc, cached[0], hook, cached[1], body=cached[2])
+    state = callstate.decode(req.args, svc.cipher)
     if state is None:
         return incoming()
     bundle = svc.store.get(state.version) or svc.store.current
     if bundle.version != state.version:
-        log.info("call %s: version %s no longer loaded, continuing on %s", _field("CallSid"), state.version,
+        log.info("call %s: version %s no longer loaded, continuing on %s", field("CallSid"), state.version,
                  bundle.version)
         state = state.but(version=bundle.version)
-    duration = _field("RecordingDuration")
-    event = Event(digits=_field("Digits") or None, dial_status=_field("DialCallStatus") or None,
-                  recording_url=_field("RecordingUrl") or None, recording_sid=_field("RecordingSid") or None,
-                  recording_duration=int(duration) if duration.isdigit() else None, call_sid=_field("CallSid"))
+    duration = field("RecordingDuration")
+    event = Event(digits=field("Digits") or None, dial_status=field("DialCallStatus") or None,
+                  recording_url=field("RecordingUrl") or None, recording_sid=field("RecordingSid") or None,
+                  recording_duration=int(duration) if duration.isdigit() else None, call_sid=field("CallSid"))
     touched = [False]
     ctx = svc.context(fields, svc.clock(), touched)
     try:
         result = runtime.step(bundle, state, event, ctx)
     except UnknownNodeError:
-        log.warning("call %s: unknown node %r, starting over", _field("CallSid"), state.node)
+        log.warning("call %s: unknown node %r, starting over", field("CallSid"), state.node)
         result = runtime.start(bundle, ctx)
     if key and not touched[0] and not result.private and not result.effects:
         # depends on nothing but the URL and the keys: remember the step and its rendered answer
-        svc.menu_steps.put(key, (result, bundle.version, svc.renderer.render(result, _base())))
-    return _answer(svc, result, _field("CallSid"), bundle.version)
+        svc.menu_steps.put(key, (result, bundle.version, svc.renderer.render(result, hook.base)))
+    return _answer(svc, result, hook, bundle.version)
 
 
 @bp.post("/status")
