@@ -116,7 +116,9 @@ def simulate(lang: str | None, at: str | None, caller: str, closed: tuple[str, .
     except ValueError:
         raise click.BadParameter('use "YYYY-MM-DD HH:MM" (local time)', param_hint="--at") from None
     tokens = script.split() if script is not None else None
-    logging.getLogger("ivr").setLevel(logging.WARNING)  # the app's start-up lines are noise here
+    quiet = logging.getLogger("ivr")  # the app's start-up lines are noise here; the level comes back afterwards
+    click.get_current_context().call_on_close(lambda level=quiet.level: quiet.setLevel(level))
+    quiet.setLevel(logging.WARNING)
     try:
         sim = Simulator(when, closed, dict(os.environ))
     except ValueError as exc:
