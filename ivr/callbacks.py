@@ -8,9 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ivr import tasks
 from ivr.db import callbacks
-from ivr.db import task_claims
-from ivr.db import task_history
 
 MAX_LIST = 1000
 """Most tasks one API listing returns."""
@@ -55,9 +54,8 @@ def close(conn: Connection, task_id: int, outcome: str, now: datetime, actor: st
                           .values(status="closed", outcome=outcome, closed_at=now, updated_at=now,
                                   next_attempt_at=None))
     if result.rowcount:
-        conn.execute(task_claims.delete().where(task_claims.c.callback_id == task_id))
-        conn.execute(task_history.insert().values(callback_id=task_id, at=now, actor=actor[:64], kind="close",
-                                                  outcome=outcome))
+        tasks.drop_claim(conn, task_id)
+        tasks.record_step(conn, task_id, actor, "close", now, outcome=outcome)
         return True
     return conn.execute(sa.select(callbacks.c.id).where(callbacks.c.id == task_id)).first() is not None
 

@@ -47,10 +47,14 @@ class Attempt:
     next_at: datetime | None = None
 
 
-def _history(conn: Connection, task_id: int, actor: User, kind: str, now: datetime, **values: Any) -> None:
-    conn.execute(
-        task_history.insert().values(callback_id=task_id, at=now, actor=actor.username, kind=kind, **values)
-    )
+def record_step(conn: Connection, task_id: int, actor: str, kind: str, now: datetime, **values: Any) -> None:
+    """Write one step of a task's history (actor: a user name, `cli` or `api:<id>`)."""
+    conn.execute(task_history.insert().values(callback_id=task_id, at=now, actor=actor[:64], kind=kind, **values))
+
+
+def drop_claim(conn: Connection, task_id: int) -> None:
+    """Release whatever claim a task has."""
+    conn.execute(task_claims.delete().where(task_claims.c.callback_id == task_id))
 
 
 def _with_holder() -> sa.Select:
@@ -92,7 +96,7 @@ def claim(conn: Connection, task: dict[str, Any], user: User, now: datetime) -> 
     except IntegrityError:  # someone claimed it between our read and this insert
         current = get(conn, task["id"])
         raise TaskError("claimed_elsewhere", current["holder"] if current else None) from None
-    _history(conn, task["id"], user, "claim", now)
+    record_step(conn, task["id"], user.username, "claim", now)
 
 
 def release(conn: Connection, task: dict[str, Any], user: User, now: datetime) -> None:
@@ -101,8 +105,8 @@ def release(conn: Connection, task: dict[str, Any], user: User, now: datetime) -
         return
     if task["holder_id"] != user.id and user.role not in ("admin", "supervisor"):
         raise TaskError("claimed_elsewhere", task["holder"])
-    conn.execute(task_claims.delete().where(task_claims.c.callback_id == task["id"]))
-    _history(conn, task["id"], user, "release", now)
+    drop_claim(conn, task["id"])
+    record_step(conn, task["id"], user.username, "release", now)
 
 
 def expire_claims(conn: Connection, older_than: datetime, now: datetime) -> int:
@@ -112,8 +116,8 @@ def expire_claims(conn: Connection, older_than: datetime, now: datetime) -> int:
                          .where(task_claims.c.claimed_at < older_than)).all()
     for task_id, username in stale:
         conn.execute(task_claims.delete().where(task_claims.c.callback_id == task_id)
-                     .where(task_claims.c.claimed_at < older_than))
-        conn.execute(task_history.insert().values(callback_id=task_id, at=now, actor=username, kind="claim_expired"))
+                     .where(task_claims.c.claimed_at < older_than))  # not one taken again meanwhile
+        record_step(conn, task_id, username, "claim_expired", now)
     return len(stale)
 
 
@@ -141,7 +145,7 @@ def log_attempt(
         raise TaskError("invalid_input")
     _own(conn, task, user, now)
     count = task["attempts"] + 1
-    _history(conn, task["id"], user, "attempt", now, outcome=attempt.outcome, note=attempt.note or None)
+    record_step(conn, task["id"], user.username, "attempt", now, outcome=attempt.outcome, note=attempt.note or None)
     values: dict[str, Any] = {"attempts": count, "updated_at": now}
     if attempt.outcome in REACHED:
         closing = REACHED[attempt.outcome]
@@ -155,9 +159,9 @@ def log_attempt(
         values["next_attempt_at"] = attempt.next_at if attempt.next_at and attempt.next_at > now else default
     if closing:
         values.update(status="closed", outcome=closing, closed_at=now, next_attempt_at=None)
-        _history(conn, task["id"], user, "close", now, outcome=closing)
+        record_step(conn, task["id"], user.username, "close", now, outcome=closing)
     conn.execute(callbacks.update().where(callbacks.c.id == task["id"]).values(**values))
-    conn.execute(task_claims.delete().where(task_claims.c.callback_id == task["id"]))
+    drop_claim(conn, task["id"])
     return "closed" if closing else "open"
 
 
@@ -176,14 +180,14 @@ def forward(conn: Connection, task: dict[str, Any], user: User, desk: str, note:
             )
     except IntegrityError:  # the call already has a task at that desk
         raise TaskError("forward_conflict") from None
-    conn.execute(task_claims.delete().where(task_claims.c.callback_id == task["id"]))
-    _history(conn, task["id"], user, "forward", now, desk=desk, note=note or None)
+    drop_claim(conn, task["id"])
+    record_step(conn, task["id"], user.username, "forward", now, desk=desk, note=note or None)
 
 
 def note_call(conn: Connection, task: dict[str, Any], user: User, now: datetime) -> None:
     """Record that a click-to-call was started."""
     _own(conn, task, user, now)
-    _history(conn, task["id"], user, "call", now)
+    record_step(conn, task["id"], user.username, "call", now)
 
 
 def history(conn: Connection, task_id: int) -> list[dict[str, Any]]:

@@ -26,27 +26,8 @@ class _BaseUrlClient(TwilioHttpClient):
         super().__init__(**kwargs)
         self.base_url = base_url
 
-    def request(
-        self,
-        method,
-        url,
-        params=None,
-        data=None,
-        headers=None,
-        auth=None,
-        timeout=None,
-        allow_redirects=False,
-    ):
-        return super().request(
-            method,
-            _rebase(url, self.base_url),
-            params=params,
-            data=data,
-            headers=headers,
-            auth=auth,
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-        )
+    def request(self, method, url, *args, **kwargs):  # noqa: ANN001, ANN201 - TwilioHttpClient's signature
+        return super().request(method, _rebase(url, self.base_url), *args, **kwargs)
 
 
 def _rebase(url: str, base_url: str | None) -> str:

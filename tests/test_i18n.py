@@ -12,7 +12,7 @@ from ivr.api import CLOSE_OUTCOMES
 ROOT = Path(__file__).resolve().parent.parent / "ivr"
 LITERAL = re.compile(r"""\b(?:t|translate)\(\s*["']([a-z0-9_]+)["']\s*\)""")
 TASK_ERROR = re.compile(r"""TaskError\(\s*["']([a-z0-9_]+)["']""")
-HISTORY_KIND = re.compile(r"""_history\([^)]*?,\s*["']([a-z_]+)["']|kind=["']([a-z_]+)["']""")
+HISTORY_KIND = re.compile(r"""record_step\([^)]*?,\s*["']([a-z_]+)["']|kind=["']([a-z_]+)["']""")
 
 
 def _sources(*patterns: str) -> list[Path]:
