@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 import redis
 import sqlalchemy as sa
+from click.testing import CliRunner
 from rq import Queue
 from rq import SimpleWorker
 
 from ivr import create_app
 from ivr import db
 from ivr import users
+from ivr.cli import main
 from ivr.queue import QUEUE_NAMES
 from ivr.redisserver import RedisServer
 from ivr.services import Services
@@ -82,6 +84,19 @@ def clock():
 @pytest.fixture
 def settings(tmp_path, database_url, redis_url, engine, redis_conn):
     return make_settings(tmp_path, database_url, redis_url)
+
+
+@pytest.fixture
+def ivr(settings):
+    """Run `ivr ...` in-process with the test's database, Redis and instance folder; returns the Result."""
+    env = {"TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": "test-secret", "IVR_API_TOKEN": API_TOKEN,
+           "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+           "IVR_INSTANCE_DIR": settings.instance_dir}
+
+    def run(*args: str, input: str | None = None):  # noqa: A002 - click's name
+        return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+    return run
 
 
 @pytest.fixture

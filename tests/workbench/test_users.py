@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 from ivr import users
-from ivr.cli import main
 from ivr.db import audit_log
 from ivr.db import users as users_table
 
@@ -48,34 +46,16 @@ def test_roles_and_desks_decide_access(engine, clock):
     assert loaded["a"].works("info") and loaded["a"].sees("info")
 
 
-def test_cli_create_add_desk_reset_and_list(engine, settings, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("SECRET_KEY", "test-secret")
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x")
-    run = CliRunner().invoke
-    result = run(
-        main,
-        [
-            "users",
-            "create",
-            "carla",
-            "--role",
-            "supervisor",
-            "--desk",
-            "zebera",
-            "--password",
-            "first password 1",
-            "--languages",
-            "de,tr",
-        ],
-    )
+def test_cli_create_add_desk_reset_and_list(engine, ivr):
+    result = ivr("users", "create", "carla", "--role", "supervisor", "--desk", "zebera", "--password",
+                 "first password 1", "--languages", "de,tr")
     assert result.exit_code == 0, result.output
-    assert run(main, ["users", "add-desk", "carla", "helpers"]).exit_code == 0
-    assert run(main, ["users", "add-desk", "carla", "nowhere"]).exit_code == 2
-    result = run(main, ["users", "reset-password", "carla"], input="second password 2\nsecond password 2\n")
+    assert ivr("users", "add-desk", "carla", "helpers").exit_code == 0
+    assert ivr("users", "add-desk", "carla", "nowhere").exit_code == 2
+    result = ivr("users", "reset-password", "carla", input="second password 2\nsecond password 2\n")
     assert result.exit_code == 0, result.output
-    assert run(main, ["users", "create", "carla", "--password", "another password"]).exit_code == 1
-    listing = run(main, ["users", "list"]).output
+    assert ivr("users", "create", "carla", "--password", "another password").exit_code == 1
+    listing = ivr("users", "list").output
     assert "carla\tsupervisor\thelpers,zebera\tde,tr" in listing
     with engine.connect() as conn:
         assert users.authenticate(conn, "carla", "second password 2") is not None
@@ -83,88 +63,36 @@ def test_cli_create_add_desk_reset_and_list(engine, settings, monkeypatch):
     assert {"user.create", "user.add_desk", "user.reset_password"} <= set(actions)
 
 
-def test_cli_keeps_non_admins_within_one_body(engine, settings, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("SECRET_KEY", "test-secret")
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x")
-    run = CliRunner().invoke
-    result = run(
-        main,
-        [
-            "users",
-            "create",
-            "vera",
-            "--role",
-            "supervisor",
-            "--desk",
-            "zebera",
-            "--desk",
-            "info",
-            "--password",
-            "first password 1",
-        ],
-    )
+def test_cli_keeps_non_admins_within_one_body(engine, ivr):
+    result = ivr("users", "create", "vera", "--role", "supervisor", "--desk", "zebera", "--desk", "info",
+                 "--password", "first password 1")
     assert result.exit_code == 1 and "one body" in result.output
-    assert (
-        run(
-            main,
-            [
-                "users",
-                "create",
-                "vera",
-                "--role",
-                "supervisor",
-                "--desk",
-                "zebera",
-                "--password",
-                "first password 1",
-            ],
-        ).exit_code
-        == 0
-    )
-    assert run(main, ["users", "add-desk", "vera", "helpers"]).exit_code == 0  # also the Jobcenter
-    result = run(main, ["users", "add-desk", "vera", "integration_point"])  # the employment agency
+    created = ivr("users", "create", "vera", "--role", "supervisor", "--desk", "zebera", "--password",
+                  "first password 1")
+    assert created.exit_code == 0
+    assert ivr("users", "add-desk", "vera", "helpers").exit_code == 0  # also the Jobcenter
+    result = ivr("users", "add-desk", "vera", "integration_point")  # the employment agency
     assert result.exit_code == 1 and "one body" in result.output
-    assert (
-        run(
-            main,
-            [
-                "users",
-                "create",
-                "root",
-                "--role",
-                "admin",
-                "--desk",
-                "zebera",
-                "--desk",
-                "info",
-                "--password",
-                "first password 1",
-            ],
-        ).exit_code
-        == 0
-    )
-    assert run(main, ["users", "set", "vera", "--ui-lang", "en", "--phone", "+4915112345678"]).exit_code == 0
-    listing = run(main, ["users", "list"]).output
+    admin = ivr("users", "create", "root", "--role", "admin", "--desk", "zebera", "--desk", "info", "--password",
+                "first password 1")
+    assert admin.exit_code == 0
+    assert ivr("users", "set", "vera", "--ui-lang", "en", "--phone", "+4915112345678").exit_code == 0
+    listing = ivr("users", "list").output
     assert "vera\tsupervisor\thelpers,zebera\tde\tphone" in listing
 
 
-def test_cli_and_admin_page_share_the_rules(engine, settings, monkeypatch):
+def test_cli_and_admin_page_share_the_rules(engine, ivr):
     """Phone, languages and the last admin are checked by ivr.accounts, as on /admin/users/."""
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("SECRET_KEY", "test-secret")
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x")
-    run = CliRunner().invoke
     create = ["users", "create", "root", "--role", "admin", "--password", "first password 1"]
-    result = run(main, [*create, "--phone", "0151 12345678"])
+    result = ivr(*create, "--phone", "0151 12345678")
     assert result.exit_code == 1 and "E.164" in result.output
-    result = run(main, [*create, "--languages", "de,xx"])
+    result = ivr(*create, "--languages", "de,xx")
     assert result.exit_code == 1 and "unknown language 'xx'" in result.output
-    result = run(main, [*create, "--desk", "nowhere"])
+    result = ivr(*create, "--desk", "nowhere")
     assert result.exit_code == 2 and "unknown desk 'nowhere'" in result.output
-    assert run(main, create).exit_code == 0
+    assert ivr(*create).exit_code == 0
     for change in (["--inactive"], ["--role", "operator"]):
-        result = run(main, ["users", "set", "root", *change])
+        result = ivr("users", "set", "root", *change)
         assert result.exit_code == 1 and "last active admin" in result.output
     with engine.connect() as conn:
         root = users.load(conn, users.user_id(conn, "root"))
