@@ -10,13 +10,15 @@ from ivr import logs
 from tests.factories import call_form
 
 
-def _json_root(monkeypatch) -> io.StringIO:
+def _json_root(monkeypatch, caplog) -> io.StringIO:
     """Route the root logger to one JSON handler the way `IVR_LOG_FORMAT=json` sets it up."""
     stream = io.StringIO()
     monkeypatch.setenv("IVR_LOG_FORMAT", "json")
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", [logging.StreamHandler(stream)])
-    monkeypatch.setattr(root, "level", logging.INFO)
+    # Through setLevel (caplog restores it the same way): assigning root.level would leave every logger's cached
+    # isEnabledFor answer from earlier tests in place, and their INFO lines would be dropped.
+    caplog.set_level(logging.INFO)
     logs.install()
     return stream
 
@@ -25,8 +27,8 @@ def _lines(stream: io.StringIO) -> list[dict]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
-def test_webhook_log_line_carries_call_sid_and_masks_the_number(app, monkeypatch):
-    stream = _json_root(monkeypatch)
+def test_webhook_log_line_carries_call_sid_and_masks_the_number(app, monkeypatch, caplog):
+    stream = _json_root(monkeypatch, caplog)
     form = call_form()
     with app.test_request_context("/voice/step", method="POST", data=form):
         logging.getLogger("ivr.voice").warning("number %s not accepted", "+4917612345678")
@@ -36,7 +38,7 @@ def test_webhook_log_line_carries_call_sid_and_masks_the_number(app, monkeypatch
     assert "17612345678" not in stream.getvalue()
 
 
-def test_a_calls_job_logs_are_json_with_job_id_and_call_sid(phone, work, clock, monkeypatch):
+def test_a_calls_job_logs_are_json_with_job_id_and_call_sid(phone, work, clock, monkeypatch, caplog):
     clock.set("2026-11-24 19:30")  # closed: the caller asks for a callback on her own number
     caller = phone(caller="+4917612345678")
     caller.call()
@@ -46,7 +48,7 @@ def test_a_calls_job_logs_are_json_with_job_id_and_call_sid(phone, work, clock, 
     caller.press("1")
     caller.press("2")
     caller.hang_up()
-    stream = _json_root(monkeypatch)
+    stream = _json_root(monkeypatch, caplog)
     work()
     lines = _lines(stream)  # every line parses as JSON
     assert lines
@@ -57,8 +59,8 @@ def test_a_calls_job_logs_are_json_with_job_id_and_call_sid(phone, work, clock, 
     assert "17612345678" not in text and "4917612345678" not in text
 
 
-def test_exception_text_is_masked(monkeypatch):
-    stream = _json_root(monkeypatch)
+def test_exception_text_is_masked(monkeypatch, caplog):
+    stream = _json_root(monkeypatch, caplog)
     try:
         raise ValueError("bad number +4917612345678")
     except ValueError:
