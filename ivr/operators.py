@@ -104,7 +104,8 @@ def _keep(setup: dict[str, Any], keys: list[str], sim: Simulator, call: Call) ->
         _calls[_key(setup, keys)] = (sim, call)
         old = _calls.popitem(last=False) if len(_calls) > MAX_CALLS else None
     if old is not None:
-        old[0].close()
+        _evicted_key, (evicted, _call) = old
+        evicted.close()
 
 
 def _describe(ending: Ending) -> str:

@@ -43,3 +43,25 @@ def test_operator_calls_through_the_page_api(app, login):
     assert run([], setup=None).status_code == 200  # an empty setup means now, the default caller, no closures
     bad = client.post("/operator/simulator/run", json={"setup": {"closed": ["nowhere"]}}, headers=headers)
     assert bad.status_code == 400 and "unknown desk" in bad.get_json()["error"]
+
+
+def test_the_simulator_keeps_answering_past_its_cache_of_calls(login):
+    """More open calls than one process keeps (MAX_CALLS): the evicted ones are closed and replay from their keys."""
+    from ivr import operators
+
+    client = login("operator")
+    token = re.search(r'data-csrf="([^"]+)"', client.get("/operator/simulator").get_data(as_text=True)).group(1)
+
+    def run(caller: str, keys: list[str]):
+        setup = {"lang": "de", "at": "2026-11-24 10:00", "caller": caller}
+        return client.post("/operator/simulator/run", json={"setup": setup, "keys": keys},
+                           headers={"X-CSRFToken": token})
+
+    callers = [f"+49176123456{n:02d}" for n in range(operators.MAX_CALLS + 3)]
+    for caller in callers:
+        response = run(caller, [])
+        assert response.status_code == 200 and response.get_json()["waits"] == "keys", caller
+    assert len(operators._calls) == operators.MAX_CALLS
+    first, last = run(callers[0], ["1"]), run(callers[-1], ["1"])  # evicted (replayed) and cached (continued)
+    assert first.status_code == last.status_code == 200
+    assert first.get_json()["turns"] == last.get_json()["turns"]
