@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 
 Path_ = tuple[Any, ...]
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's loader when PyYAML was built with it: the same documents and marks, about 7x faster."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class YamlSyntaxError(Exception):
         self.problem = problem
 
 
-def _walk(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
+def _walk(loader: Any, node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -70,7 +72,7 @@ def _walk(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Pat
 
 def parse(text: str, file: str) -> Document:
     """Parse YAML text into a Document; raise YamlSyntaxError with the line on bad syntax."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
