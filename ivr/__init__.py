@@ -46,6 +46,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     """Create and configure the hotline app; refuse to start on invalid config or flows."""
     settings = settings or load_settings()
     app = HotlineFlask(__name__, instance_path=settings.instance_dir)
+    from ivr.inputs import RowId
+
+    app.url_map.converters["int"] = RowId  # every <int:id> route: an id beyond the columns is a 404, not a 500
     app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=64 * 1024,
                       SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.config.update(flask_config)

@@ -3,32 +3,65 @@
 from __future__ import annotations
 
 import hmac
+import re
 from datetime import datetime
 from functools import wraps
+from typing import Annotated
 from typing import Any
+from typing import Literal
 
 from flask import Blueprint
 from flask import abort
 from flask import g
 from flask import jsonify
 from flask import request
+from pydantic import Field
 from werkzeug.exceptions import HTTPException
 
 from ivr import audit
 from ivr import callbacks
 from ivr import calls
 from ivr import closures
+from ivr import inputs
 from ivr.officehours import desk_status
 from ivr.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 CLOSE_OUTCOMES = {"resolved", "forwarded", "unreachable", "wrong_number", "withdrawn", "duplicate", "other"}
 """Outcomes a task may be closed with through the API."""
+TASK_STATUSES = ("open", "closed")
+CALL_SID = re.compile(r"[A-Za-z0-9]{1,64}")
 
 
-@bp.errorhandler(HTTPException)
+class CloseBody(inputs.Body):
+    """PATCH /api/callbacks/<id>."""
+
+    status: Literal["closed"]
+    outcome: Literal[tuple(sorted(CLOSE_OUTCOMES))] | None = None  # type: ignore[valid-type]
+
+
+class ClosureBody(inputs.Body):
+    """POST /api/desks/<desk>/closure and /api/announcement."""
+
+    until: str = Field(max_length=64)
+    reason: str = Field("", max_length=500)
+    message: dict[Annotated[str, Field(max_length=16)], Annotated[str, Field(max_length=1000)]] = \
+        Field(default_factory=dict, max_length=32)
+
+
+class OverflowBody(ClosureBody):
+    """POST /api/overflow."""
+
+    number: str = Field(max_length=32)
+
+
+@bp.app_errorhandler(HTTPException)
 def _json_error(exc: HTTPException):
-    return jsonify(error=exc.name, message=exc.description), exc.code
+    """Every error under /api/ as JSON, also those of routing (404, 405) and the 500 of a crash; HTML elsewhere."""
+    if request.path != "/api" and not request.path.startswith("/api/"):
+        return exc
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]  # keeps 405's Allow
+    return jsonify(error=exc.name, message=exc.description), exc.code, headers
 
 
 def _token_actor(token: str) -> str | None:
@@ -58,11 +91,8 @@ def token_required(view):
     return wrapper
 
 
-def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, "expected a JSON object")
-    return body
+def _json_body(model: type[inputs.Body] = ClosureBody) -> dict[str, Any]:
+    return inputs.json_body(model).model_dump()
 
 
 def _desk_or_404(desk: str) -> str:
@@ -80,8 +110,13 @@ def list_callbacks():
         limit = int(request.args.get("limit", callbacks.MAX_LIST))
     except ValueError:
         abort(400, "limit must be a number")
+    desk, status = request.args.get("desk") or None, request.args.get("status") or None
+    if desk is not None and desk not in svc.settings.desks:
+        abort(400, "desk must be a desk id of config.yaml")
+    if status is not None and status not in TASK_STATUSES:
+        abort(400, f"status must be one of {', '.join(TASK_STATUSES)}")
     with svc.engine.begin() as conn:
-        rows = callbacks.listing(conn, request.args.get("desk") or None, request.args.get("status") or None, limit)
+        rows = callbacks.listing(conn, desk, status, limit)
         audit.write(conn, g.actor, "api.callbacks.list", f"callbacks:{len(rows)}", svc.clock(),
                     f"desk={request.args.get('desk', '')} status={request.args.get('status', '')}")
     return jsonify(callbacks=[callbacks.as_json(r) for r in rows])
@@ -91,12 +126,7 @@ def list_callbacks():
 @token_required
 def update_callback(task_id: int):
     """Close a task: {"status": "closed", "outcome": "..."}."""
-    body = _json_body()
-    if body.get("status") != "closed":
-        abort(400, 'only {"status": "closed"} is supported')
-    outcome = body.get("outcome") or "other"
-    if outcome not in CLOSE_OUTCOMES:
-        abort(400, f"outcome must be one of {', '.join(sorted(CLOSE_OUTCOMES))}")
+    outcome = inputs.json_body(CloseBody).outcome or "other"
     svc = services()
     with svc.engine.begin() as conn:
         if not callbacks.close(conn, task_id, outcome, svc.clock(), actor=g.actor):
@@ -111,8 +141,10 @@ def update_callback(task_id: int):
 def get_call(call_sid: str):
     """Return one call record."""
     svc = services()
+    if not CALL_SID.fullmatch(call_sid):
+        abort(404, "no such call")
     with svc.engine.begin() as conn:
-        row = calls.get(conn, call_sid[:64])
+        row = calls.get(conn, call_sid)
         if row is None:
             abort(404, "no such call")
         audit.write(conn, g.actor, "api.calls.get", f"call:{row['id']}", svc.clock())
@@ -162,7 +194,7 @@ def _message(body: dict[str, Any]) -> dict[str, str]:
 
 
 def _set(desk: str, kind: str, value: str | None = None):
-    body = _json_body()
+    body = _json_body(OverflowBody if kind == "overflow" else ClosureBody)
     svc = services()
     now = svc.clock()
     until = _until(body)
@@ -218,8 +250,7 @@ def set_overflow():
     """Set the overflow number used while every desk is closed unexpectedly: {"number", "until"}."""
     from ivr.engine.phones import check_number
 
-    body = request.get_json(silent=True) or {}
-    verdict = check_number(str(body.get("number", "")), ["DE"])
+    verdict = check_number(inputs.json_body(OverflowBody).number, ["DE"])
     if not verdict.ok:
         abort(400, "number must be a callable German number")
     return _set(closures.HOUSE, "overflow", verdict.e164)

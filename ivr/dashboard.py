@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ ROLES = ("supervisor", "admin")
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 OUTCOME_NAMES = {"transferred": "vermittelt", "callback_requested": "Rückruf gewünscht",
                  "abandoned": "aufgelegt", "error": "technischer Fehler", "open": "läuft / offen"}
+MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 SERVICE_WEEKS = 5
 """ISO weeks shown in the service-level table (the current one and four before)."""
 
@@ -91,9 +93,10 @@ def index():
 def export():
     """One month of figures as CSV (figure, period, desk, key, value); no personal data."""
     month = request.args.get("month", "")
+    if not MONTH.fullmatch(month):  # int() would take " 2026", "+2026" or "２０２６"; the name goes into a header
+        abort(400, "month=YYYY-MM")
     try:
-        year, number = (int(part) for part in month.split("-"))
-        period = Period.month(year, number)
+        period = Period.month(int(month[:4]), int(month[5:]))
     except ValueError:
         abort(400, "month=YYYY-MM")
     svc = services()

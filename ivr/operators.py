@@ -7,15 +7,17 @@ import os
 import re
 import threading
 from collections import OrderedDict
+from typing import Annotated
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint
 from flask import jsonify
 from flask import render_template
-from flask import request
 from markupsafe import Markup
+from pydantic import Field
 
+from ivr import inputs
 from ivr.auth import login_required
 from ivr.i18n import translate
 from ivr.services import services
@@ -31,6 +33,26 @@ MAX_CALLS = 8
 """Simulated calls kept per web process; older ones are replayed from their keys when needed."""
 MAX_KEYS = 200
 BERLIN = ZoneInfo("Europe/Berlin")
+
+Short = Annotated[str, Field(max_length=64)]
+
+
+class _Setup(inputs.Body):
+    """How a simulated call starts; empty values mean now, any language, the default caller, nothing closed."""
+
+    at: Short | None = None
+    lang: Short | None = None
+    caller: Short | None = None
+    closed: list[Short] | None = Field(None, max_length=64)
+
+
+class _Run(inputs.Body):
+    """POST /operator/simulator/run."""
+
+    setup: _Setup | None = None
+    keys: list[Short] | None = Field(None, max_length=MAX_KEYS)
+    hang_up: bool | None = None
+
 
 _calls: OrderedDict[str, tuple[Simulator, Call]] = OrderedDict()
 _lock = threading.Lock()
@@ -119,21 +141,23 @@ def _describe(ending: Ending) -> str:
 @login_required(roles=ROLES)
 def run():
     """{setup: {lang, at, caller, closed}, keys: [...], hang_up} -> every turn so far, and the ending."""
-    data = request.get_json(silent=True) or {}
-    raw = data.get("setup") or {}
+    try:
+        data = inputs.read(_Run)
+    except inputs.InputError as exc:
+        return jsonify(error=str(exc)), 400
+    raw = data.setup or _Setup()
     svc = services()
     local = svc.clock().astimezone(BERLIN).strftime("%Y-%m-%d %H:%M")
-    setup = {"at": str(raw.get("at") or local)[:16], "lang": str(raw.get("lang") or "")[:8],
-             "caller": str(raw.get("caller") or "+4917612345678")[:32],
-             "closed": sorted(str(d) for d in raw.get("closed") or ())}
-    keys = [str(k)[:32] for k in data.get("keys") or []][:MAX_KEYS]
+    setup = {"at": (raw.at or local)[:16], "lang": (raw.lang or "")[:8],
+             "caller": (raw.caller or "+4917612345678")[:32], "closed": sorted(raw.closed or ())}
+    keys = [k[:32] for k in data.keys or []]
     try:
         sim, call = _replay(setup, keys)
     except ValueError as exc:
         return jsonify(error=str(exc)), 400
     turns = [_turn(t) for t in call.turns]
     result: dict[str, Any] = {"setup": setup, "turns": turns, "waits": call.last.waits}
-    if data.get("hang_up") or call.last.waits == "end":
+    if data.hang_up or call.last.waits == "end":
         if call.last.waits == "dial":
             call.press("completed")
             result["turns"] = [_turn(t) for t in call.turns]
