@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 from datetime import datetime
@@ -18,6 +17,7 @@ from flask import request
 from flask import url_for
 
 from ivr import audit
+from ivr import csvcells
 from ivr import tasks
 from ivr import twilio_rest
 from ivr import users
@@ -122,7 +122,7 @@ def export(desk: str):
         rows = tasks.open_tasks(conn, [desk])
         audit_view(conn, "export.csv", f"desk:{desk}", f"{len(rows)} tasks")
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csvcells.writer(out, delimiter=";")  # a display name or number is never a live formula
     writer.writerow(["id", "desk", "phone", "language", "received", "due", "attempts", "next_attempt",
                      "voice_message", "claimed_by"])
     for row in rows:

@@ -45,3 +45,24 @@ def test_csv_export_needs_a_month(login):
     client = login("supervisor")
     assert client.get("/dashboard/export.csv?month=2026-13").status_code == 400
     assert client.get("/dashboard/export.csv").status_code == 400
+
+
+def test_csv_export_quotes_stored_values_that_would_be_formulas(login, engine):
+    """Desk and language come from the database; whatever got there, the export hands no formula to a spreadsheet."""
+    from datetime import datetime
+
+    from ivr.db import calls
+    from tests.support.clock import BERLIN
+
+    started = datetime(2026, 11, 24, 10, 0, tzinfo=BERLIN)
+    with engine.begin() as conn:
+        conn.execute(calls.insert().values(
+            call_sid="CA" + "e" * 32, caller="+4917612345678", caller_hash="h" * 64, language="=1+1", path="[]",
+            desk="@SUM(A1)", outcome="-1+cmd", status="completed", status_rank=9, started_at=started,
+            local_date=started.date(), local_weekday=started.weekday(), local_hour=started.hour,
+            created_at=started, updated_at=started))
+    response = login("supervisor").get("/dashboard/export.csv?month=2026-11")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert ["calls_per_day", "2026-11-24", "'@SUM(A1)", "calls", "1"] in rows
+    assert ["outcome", "2026-11", "", "'-1+cmd", "1"] in rows and ["language", "2026-11", "", "'=1+1", "1"] in rows
+    assert not any(value.startswith(("=", "+", "-", "@")) for row in rows for value in row)
