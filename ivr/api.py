@@ -16,6 +16,7 @@ from flask import g
 from flask import jsonify
 from flask import request
 from pydantic import Field
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ivr import audit
@@ -161,7 +162,10 @@ def list_desks():
     """Every desk with whether it is open now, when it opens next and its closure."""
     svc = services()
     now = svc.clock()
-    snapshot = svc.closures.get(now)
+    try:  # from the database: right after a change through any process, every process answers the same
+        snapshot = closures.read(svc.engine).active(now)
+    except SQLAlchemyError:
+        snapshot = svc.closures.get(now)
     desks = []
     for desk_id, desk in svc.settings.desks.items():
         status = desk_status(svc.schedules, snapshot, desk_id, now)
@@ -203,7 +207,7 @@ def _set(desk: str, kind: str, value: str | None = None):
     entry = closures.set_closure(svc.engine, desk, kind, until, str(body.get("reason", ""))[:500], _message(body),
                                  g.actor, now, value)
     audit.write(svc.engine, g.actor, f"{kind}.set", f"{kind}:{entry}", now, f"desk={desk}")
-    svc.closures.refresh()
+    svc.closures.changed()  # every web process reads it before this answer
     return jsonify(id=entry, desk=desk, kind=kind, until=until.isoformat()), 201
 
 
@@ -212,7 +216,7 @@ def _end(desk: str, kind: str):
     now = svc.clock()
     ended = closures.end_closure(svc.engine, desk, kind, now)
     audit.write(svc.engine, g.actor, f"{kind}.end", f"desk:{desk}", now)
-    svc.closures.refresh()
+    svc.closures.changed()  # every web process reads it before this answer
     return jsonify(ended=ended), 200
 
 

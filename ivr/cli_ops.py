@@ -59,6 +59,7 @@ def closure_set(desk: str, until: str, reason: str, message: tuple[str, ...]) ->
     now = svc.clock()
     entry = closures.set_closure(svc.engine, desk, "closure", _until(until), reason, _messages(message), "cli", now)
     audit.write(svc.engine, "cli", "closure.set", f"closure:{entry}", now, f"desk={desk}")
+    svc.closures.changed()  # the web processes read it before the command returns
     click.echo(f"desk {desk} closed until {until} (closure {entry})")
 
 
@@ -73,6 +74,7 @@ def closure_end(desk: str) -> None:
     now = svc.clock()
     ended = closures.end_closure(svc.engine, desk, "closure", now)
     audit.write(svc.engine, "cli", "closure.end", f"desk:{desk}", now)
+    svc.closures.changed()
     click.echo(f"{ended} closure(s) ended")
 
 
@@ -90,6 +92,7 @@ def announcement(until: str | None, message: tuple[str, ...], end: bool) -> None
     if end:
         closures.end_closure(svc.engine, closures.HOUSE, "announcement", now)
         audit.write(svc.engine, "cli", "announcement.end", "house", now)
+        svc.closures.changed()
         click.echo("announcement ended")
         return
     if not until:
@@ -97,6 +100,7 @@ def announcement(until: str | None, message: tuple[str, ...], end: bool) -> None
     entry = closures.set_closure(svc.engine, closures.HOUSE, "announcement", _until(until), "", _messages(message),
                                  "cli", now)
     audit.write(svc.engine, "cli", "announcement.set", f"announcement:{entry}", now)
+    svc.closures.changed()
     click.echo(f"announcement {entry} live until {until}")
 
 

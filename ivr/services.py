@@ -12,6 +12,7 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import redis
 import sqlalchemy as sa
@@ -69,7 +70,7 @@ class Services:
         timeout = settings.config.web.redis_timeout_seconds
         self.redis: redis.Redis | None = connect(settings.redis_url, timeout) if settings.redis_url else None
         self.tracker = Tracker(self.redis, self.breaker) if self.redis is not None else None
-        self.closures = ClosureCache(self.engine)
+        self.closures = ClosureCache(self.engine, self.redis)
         self.schedules = build_schedules(settings.config)
         self.store.listeners.append(self._config_changed)
         self.store.attach(self.engine, clock)  # issue 6: versions shared through the database
@@ -105,16 +106,17 @@ class Services:
     def context(self, form: Mapping[str, str], now: datetime, touched: list[bool] | None = None) -> Context:
         """Build the engine's view of the world; reads happen only when a desk needs them.
 
-        `touched[0]` becomes True when the step asked anything of the world (its answer then depends on more than
-        the state and the keys, and must not be reused for another call).
+        `touched[0]` becomes True when the step asked anything of the world but the closures (office hours, the
+        caller's number, the database): its answer must not be reused for another call. `touched[1]` becomes True
+        when it read the closures (the announcement): its answer holds until they change.
         """
         caller = form.get("From")
         snapshot = None
-        flag = touched if touched is not None else [False]
+        flag = touched if touched is not None else [False, False]
 
         def snap():
             nonlocal snapshot
-            flag[0] = True
+            flag[1] = True
             if snapshot is None:
                 snapshot = self.closures.get(now)
             return snapshot
@@ -128,12 +130,12 @@ class Services:
         return Context(
             now=now,
             caller=None if is_anonymous(caller) else caller,
-            desk_status=lambda desk: desk_status(self.schedules, snap(), desk, now),
+            desk_status=asked(lambda desk: desk_status(self.schedules, snap(), desk, now)),
             check_number=asked(lambda raw: check_number(raw, self.allowed_countries)),
             has_open_callback=asked(self.has_open_callback),
             callbacks_today=asked(lambda phone: self.callbacks_today(phone, now)),
             announcement=lambda: snap().announcement,
-            overflow_number=lambda: overflow_number(self.schedules, snap(), now),
+            overflow_number=asked(lambda: overflow_number(self.schedules, snap(), now)),
         )
 
     def has_open_callback(self, desk: str, phone: str) -> bool | None:
@@ -163,25 +165,46 @@ class Services:
         if self.tracker is None or not call_sid:
             return
         desk = next((e.desk for e in step.effects if isinstance(e, Reached)), None) or ""
-        self.tracker.add(call_sid, step.lang or "", version, desk, now if started else None, step.visited)
+        self.tracker.add(call_sid, step.lang or "", version, desk, now if started else None, step.visited,
+                         step.first)
 
 
 class StepCache:
-    """Steps that depend only on the flow version, the state and the keys pressed (menu to menu), reused."""
+    """Steps that depend only on the flow version, the state and the keys pressed (menu to menu), reused.
+
+    A step that read the closures (the announcement) is kept with the closures' generation and the instant the
+    entries in force change, and is not reused after either.
+    """
 
     def __init__(self, size: int = STEP_CACHE_SIZE):
         self.size = size
-        self._steps: OrderedDict[tuple, tuple[Step, str, bytes]] = OrderedDict()
+        self._steps: OrderedDict[tuple, CachedStep] = OrderedDict()
 
-    def get(self, key: tuple) -> tuple[Step, str, bytes] | None:
-        """Return a remembered step."""
-        return self._steps.get(key)
+    def get(self, key: tuple, closures: ClosureCache, now: datetime) -> CachedStep | None:
+        """Return a remembered step that still holds at `now`."""
+        cached = self._steps.get(key)
+        if cached is None or cached.generation is None:
+            return cached
+        if cached.generation != closures.generation or (cached.until is not None and now >= cached.until):
+            return None
+        return cached
 
-    def put(self, key: tuple, step: tuple[Step, str, bytes]) -> None:
+    def put(self, key: tuple, step: CachedStep) -> None:
         """Remember a step, its flow version and its TwiML, forgetting the oldest beyond the size."""
         self._steps[key] = step
         if len(self._steps) > self.size:
             self._steps.popitem(last=False)
+
+
+class CachedStep(NamedTuple):
+    """A step as answered: its result, flow version and TwiML; for a step that read the closures, their
+    generation and the instant they change."""
+
+    step: Step
+    version: str
+    body: bytes
+    generation: int | None = None
+    until: datetime | None = None
 
 
 def services() -> Services:

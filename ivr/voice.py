@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from urllib.parse import unquote_plus
 
 from flask import Blueprint
@@ -24,6 +25,7 @@ from ivr.engine.model import Reached
 from ivr.engine.model import RecordingAttached
 from ivr.engine.model import Step
 from ivr.errors import UnknownNodeError
+from ivr.services import CachedStep
 from ivr.services import Services
 from ivr.services import services
 from ivr.twilio_auth import is_valid
@@ -132,22 +134,39 @@ def _record_effects(svc: Services, step: Step, call_sid: str, version: str) -> N
                                "version": version, "at": now.isoformat()}, now)
 
 
-def _answer(svc: Services, step: Step, hook: _Webhook, version: str, started: bool = False,
+def _answer(svc: Services, step: Step, hook: _Webhook, version: str, now: datetime, started: bool = False,
             body: bytes | None = None) -> Response:
     call_sid = hook.field("CallSid")
-    svc.track(call_sid, step, version, svc.clock(), started=started)
+    svc.track(call_sid, step, version, now, started=started)
     if step.effects:
         _record_effects(svc, step, call_sid, version)
     return _xml(body if body is not None else svc.renderer.render(step, hook.base))
+
+
+def _remember(svc: Services, key: tuple, step: Step, version: str, base: str, touched: list[bool],
+              now: datetime) -> None:
+    """Keep a step that depends on nothing but the URL, the keys and perhaps the closures, with its answer."""
+    if touched[0] or step.private or step.effects:
+        return
+    generation, until = None, None
+    if touched[1]:
+        generation, until = svc.closures.generation, svc.closures.get(now).changes_at
+    svc.menu_steps.put(key, CachedStep(step, version, svc.renderer.render(step, base), generation, until))
 
 
 @bp.post("/incoming")
 def incoming() -> Response:
     """Answer a new call: greeting and language menu."""
     svc, hook = services(), _webhook()
-    bundle = svc.store.current
-    step = runtime.start(bundle, svc.context(hook.fields, svc.clock()))
-    return _answer(svc, step, hook, bundle.version, started=True)
+    bundle, now = svc.store.current, svc.clock()
+    key = (hook.base, "incoming", bundle.version)
+    cached = svc.menu_steps.get(key, svc.closures, now)
+    if cached is not None:
+        return _answer(svc, cached.step, hook, cached.version, now, started=True, body=cached.body)
+    touched = [False, False]
+    step = runtime.start(bundle, svc.context(hook.fields, now, touched))
+    _remember(svc, key, step, bundle.version, hook.base, touched, now)
+    return _answer(svc, step, hook, bundle.version, now, started=True)
 
 
 @bp.post("/step")
@@ -158,9 +177,10 @@ def step() -> Response:
     fields, field = hook.fields, hook.field
     plain_keys = not any(k in fields for k in ("DialCallStatus", "RecordingUrl", "RecordingSid"))
     key = (hook.base, req.query_string, fields.get("Digits", "")) if plain_keys else None
-    cached = svc.menu_steps.get(key) if key else None
+    now = svc.clock()
+    cached = svc.menu_steps.get(key, svc.closures, now) if key else None
     if cached is not None:
-        return _answer(svc, cached[0], hook, cached[1], body=cached[2])
+        return _answer(svc, cached.step, hook, cached.version, now, body=cached.body)
     state = callstate.decode(req.args, svc.cipher)
     if state is None:
         return incoming()
@@ -173,17 +193,16 @@ def step() -> Response:
     event = Event(digits=field("Digits") or None, dial_status=field("DialCallStatus") or None,
                   recording_url=field("RecordingUrl") or None, recording_sid=field("RecordingSid") or None,
                   recording_duration=int(duration) if duration.isdigit() else None, call_sid=field("CallSid"))
-    touched = [False]
-    ctx = svc.context(fields, svc.clock(), touched)
+    touched = [False, False]
+    ctx = svc.context(fields, now, touched)
     try:
         result = runtime.step(bundle, state, event, ctx)
     except UnknownNodeError:
         log.warning("call %s: unknown node %r, starting over", field("CallSid"), state.node)
         result = runtime.start(bundle, ctx)
-    if key and not touched[0] and not result.private and not result.effects:
-        # depends on nothing but the URL and the keys: remember the step and its rendered answer
-        svc.menu_steps.put(key, (result, bundle.version, svc.renderer.render(result, hook.base)))
-    return _answer(svc, result, hook, bundle.version)
+    if key:
+        _remember(svc, key, result, bundle.version, hook.base, touched, now)
+    return _answer(svc, result, hook, bundle.version, now)
 
 
 @bp.post("/status")
