@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -24,22 +25,13 @@ from tests.factories import API_TOKEN
 from tests.factories import TOKEN
 from tests.support.clock import berlin
 from tests.support.phone import Phone
+from tests.support.report import record  # noqa: F401 - the fault tests import it from here
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACT = ROOT / "test-artifacts" / "reliability.json"
 START_TIMEOUT = 30.0
 """Seconds a web process may take to answer its first request."""
-
-
-def record(section: str, figures: dict) -> None:
-    """Merge one test's figures into test-artifacts/reliability.json (read by docs/reliability.md)."""
-    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        data = json.loads(ARTIFACT.read_text())
-    except (OSError, ValueError):
-        data = {}
-    data[section] = figures
-    ARTIFACT.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+APOLOGY_LOG = "answering with the apology"
+"""The web log's words when a webhook failed and the caller heard the apology instead of the menu (ivr/voice.py)."""
 
 
 def wait_for(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.1):
@@ -93,6 +85,8 @@ class Stack:
         self.workers: list[subprocess.Popen] = []
         self.engine = None
         self.session = requests.Session()
+        self.responses: list[tuple[str, int]] = []
+        """Every webhook a phone of this stack sent: (path, HTTP status), in order."""
 
     # --- processes ---------------------------------------------------------------------------
 
@@ -171,6 +165,24 @@ class Stack:
         path = self.tmp / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def log_records(self, name: str) -> list[dict]:
+        """The JSON lines of a process log (IVR_LOG_FORMAT=json); other lines are skipped."""
+        found = []
+        for line in self.log(name).splitlines():
+            try:
+                item = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(item, dict):
+                found.append(item)
+        return found
+
+    def webhook_errors(self, since: int = 0) -> int:
+        """Webhooks since response number `since` that failed the caller: not 200/204, or the apology (web log)."""
+        refused = sum(1 for _, status in self.responses[since:] if status not in (200, 204))
+        apologies = sum(1 for item in self.log_records("web") if APOLOGY_LOG in str(item.get("msg", "")))
+        return refused + apologies
+
     # --- callers -----------------------------------------------------------------------------
 
     @property
@@ -187,6 +199,7 @@ class Stack:
             response = self.session.post(url, data=data, headers=headers, timeout=30)
             if timings is not None:
                 timings.append(time.monotonic() - started)
+            self.responses.append((urlsplit(url).path, response.status_code))
             return response.status_code, response.content
 
         return Phone(post=post, base=self.base, token=TOKEN, **kwargs)
