@@ -19,6 +19,7 @@ from ivr.errors import ConfigError
 from ivr.yamldoc import Document
 from ivr.yamldoc import Problem
 from ivr.yamldoc import YamlSyntaxError
+from ivr.yamldoc import finding
 from ivr.yamldoc import load as load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,8 +199,7 @@ def _problems(doc: Document, exc: ValidationError) -> list[Problem]:
     for err in exc.errors():
         loc = tuple("from" if part == "from_" else part for part in err["loc"])
         where = ".".join(str(p) for p in loc) or "(top)"
-        message = err["msg"].removeprefix("Value error, ")
-        problems.append(doc.problem(loc, f"{where}: {message}"))
+        problems.append(doc.problem(loc, f"{where}: {finding(err)}"))
     return problems
 
 

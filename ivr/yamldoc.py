@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -50,6 +51,13 @@ class Document:
         return Problem(self.file, self.line(path), message, severity)
 
 
+def finding(err: Mapping[str, Any]) -> str:
+    """The text of one pydantic error for people editing the file ("unknown key" for a key no model knows)."""
+    if err["type"] == "extra_forbidden":
+        return "unknown key (check its spelling and indentation)"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
 class YamlSyntaxError(Exception):
     """A file is not valid YAML; carries the Problem with its line."""
 
@@ -61,8 +69,13 @@ class YamlSyntaxError(Exception):
 def _walk(loader: Any, node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        seen = set()
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
+            if key in seen and key_node.tag != "tag:yaml.org,2002:merge":  # YAML would keep the last one silently
+                raise yaml.constructor.ConstructorError(problem=f"duplicate key {key!r}",
+                                                        problem_mark=key_node.start_mark)
+            seen.add(key)
             lines[path + (key,)] = key_node.start_mark.line + 1
             _walk(loader, value_node, path + (key,), lines)
     elif isinstance(node, yaml.SequenceNode):

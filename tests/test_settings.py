@@ -71,3 +71,15 @@ def test_create_app_starts_without_redis(tmp_path):
     health = app.test_client().get("/healthz").get_json()
     assert health["redis"] == "down"
     assert health["web"] == "ok"
+
+
+@pytest.mark.parametrize(("old", "new", "line", "where"), [
+    ("spec_version: 1\n", "spec_version: 1\ncolour: red\n", 5, "colour"),
+    ("  name: Haus der Integration Wuppertal\n", "  name: Haus der Integration Wuppertal\n  colour: red\n", 8,
+     "hotline.colour"),
+])
+def test_an_unknown_config_key_is_refused_at_its_line(tmp_path, old, new, line, where):
+    path = _config(tmp_path, old, new)
+    with pytest.raises(ConfigError) as info:
+        load_settings(dict(ENV, IVR_CONFIG=str(path)))
+    assert str(info.value) == f"{path}:{line}: {where}: unknown key (check its spelling and indentation)"

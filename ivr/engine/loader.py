@@ -26,6 +26,7 @@ from ivr.settings import FileConfig
 from ivr.yamldoc import Document
 from ivr.yamldoc import Problem
 from ivr.yamldoc import YamlSyntaxError
+from ivr.yamldoc import finding
 from ivr.yamldoc import parse
 
 KINDS: dict[str, type[BaseModel]] = {
@@ -34,6 +35,9 @@ KINDS: dict[str, type[BaseModel]] = {
     "audio-manifest": schema.AudioManifest,
 }
 """Which model validates which `kind:` of file."""
+_BRANCHES = {"str", "int", "bool"} | {name for name, value in vars(schema).items()
+                                      if isinstance(value, type) and issubclass(value, BaseModel)}
+"""Names pydantic puts into an error's location for the branch of a union that failed; not keys of the file."""
 
 
 def _validate(doc: Document) -> tuple[BaseModel | None, list[Problem]]:
@@ -48,20 +52,26 @@ def _validate(doc: Document) -> tuple[BaseModel | None, list[Problem]]:
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        problems = []
+        found: list[tuple[tuple, dict]] = []
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p in {
-                "str", "Target", "SayItem", "function-after"} or p.startswith(("constrained-str", "literal")))))
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p in _BRANCHES or p.startswith((
+                "constrained-str", "literal", "function-after")))))
             # drop pydantic's union-branch names (say, menu, ...) that follow a node id
-            clean = []
+            clean: list = []
             for part in loc:
                 if clean and len(clean) >= 2 and clean[-2] == "nodes" and part in {t.value for t in NodeType}:
                     continue
                 clean.append(part)
             if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
                 clean.append("type")
-            where = ".".join(str(p) for p in clean)
-            problems.append(doc.problem(tuple(clean), f"{where}: {err['msg']}"))
+            found.append((tuple(clean), err))
+        problems = []
+        for loc, err in found:
+            # a mapping given where text or a mapping may stand: its own finding (an unknown key) says more
+            if err["type"] == "string_type" and any(other[:len(loc)] == loc and other != loc for other, _ in found):
+                continue
+            where = ".".join(str(p) for p in loc)
+            problems.append(doc.problem(loc, f"{where}: {finding(err)}"))
         return None, problems
 
 

@@ -133,10 +133,9 @@ class PromptsFile(_Raw):
     prompts: dict[Annotated[str, Field(pattern=NODE_ID)], dict[str, str | RecordedPrompt]]
 
 
-class AudioEntry(BaseModel):
+class AudioEntry(_Raw):
     """One audio file of the manifest."""
 
-    model_config = ConfigDict(extra="allow")
     language: str
     status: Literal["placeholder", "recorded"]
     prompt: str | None = None
@@ -145,13 +144,20 @@ class AudioEntry(BaseModel):
     sha256: str | None = None
 
 
-class AudioManifest(BaseModel):
+class TextReview(_Raw):
+    """Review status of one language's prompt texts."""
+
+    text: Literal["reviewed", "machine-drafted"]
+    note: str | None = None
+
+
+class AudioManifest(_Raw):
     """Which audio files exist, and which are placeholders or await review."""
 
-    model_config = ConfigDict(extra="allow")
     spec_version: Literal[1]
     kind: Literal["audio-manifest"]
-    languages: dict[str, dict[str, str]] = Field(default_factory=dict)
+    generator: str | None = None  # the tool that wrote the placeholders, for people reading the file
+    languages: dict[str, TextReview] = Field(default_factory=dict)
     files: dict[str, AudioEntry] = Field(default_factory=dict)
 
 

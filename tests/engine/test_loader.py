@@ -189,3 +189,44 @@ def test_a_prompt_may_be_a_recording_by_file_or_url(config):
     missing = text.replace("https://cdn.example.org/who.mp3", "de/nothing.wav")
     _, problems = compile_bundle([("flows/prompts.yaml", missing), _flow(MINIMAL)], config, AUDIO)
     assert any("audio file 'de/nothing.wav' not found" in e for e in _errors(problems))
+
+
+def _insert_after(text: str, anchor: str, new: str) -> tuple[str, int]:
+    """`text` with the line `new` after the first line that is `anchor`; returns it and the new line's number."""
+    lines = text.splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.rstrip("\n") == anchor)
+    return "".join(lines[:index + 1] + [new + "\n"] + lines[index + 1:]), index + 2
+
+
+@pytest.mark.parametrize(("name", "anchor", "new", "where"), [
+    ("hotline.yaml", "start: greeting", "colour: red", "colour"),
+    ("hotline.yaml", "  greeting:", "    colour: red", "nodes.greeting.colour"),
+    ("prompts.yaml", "kind: prompts", "colour: red", "colour"),
+    ("prompts.yaml", "  greeting:", "    ar: {audio: ar/greeting.wav, colour: red}", "prompts.greeting.ar.colour"),
+    ("audio-manifest.yaml", "kind: audio-manifest", "colour: red", "colour"),
+    ("audio-manifest.yaml", "languages:", "  xx: {text: reviewed, colour: red}", "languages.xx.colour"),
+    ("audio-manifest.yaml", "files:", "  de/x.wav: {language: de, status: recorded, colour: red}",
+     "files.de/x.wav.colour"),
+])
+def test_every_flows_file_refuses_an_unknown_key_at_its_line(config, name, anchor, new, where):
+    """`ivr flows check` (and the runtime) name file and line of a key that no file kind knows, at any depth."""
+    from ivr.flowcheck import check_with
+    from ivr.flowcheck import sources_for
+
+    sources = sources_for(ROOT / "flows")
+    index = next(i for i, (file, _) in enumerate(sources) if Path(file).name == name)
+    file, text = sources[index]
+    sources[index] = (file, _insert_after(text, anchor, new)[0])
+    line = _insert_after(text, anchor, new)[1]
+    report = check_with(config, sources, AUDIO)
+    errors = [str(p) for p in report.errors()]
+    assert report.bundle is None
+    assert [e for e in errors if "colour" in e or "string" in e] == [
+        f"{file}:{line}: {where}: unknown key (check its spelling and indentation)"], errors
+
+
+def test_a_duplicate_key_is_refused_at_its_line(config):
+    """YAML keeps the last of two equal keys without a word: a second option "1" would replace the first."""
+    text, line = _insert_after(textwrap.dedent(MINIMAL), '      "0": desk', '      "1": who')
+    _, problems = _compile(config, ("flows/test.yaml", text))
+    assert _errors(problems) == [f"flows/test.yaml:{line}: invalid YAML: duplicate key '1'"]
