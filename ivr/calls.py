@@ -1,8 +1,15 @@
-"""Call records: one row per CallSid, updated by jobs in any order without going backwards."""
+"""Call records: one row per CallSid, updated by jobs in any order without going backwards.
+
+The path column is a JSON list indexed by the node's position in the call; a position nobody reported yet (Redis
+lost it, no durable event covered it) is null there and left out of the API. Jobs only fill positions, so events
+and Redis merge in any order and a repeated report changes nothing."""
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -12,6 +19,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ivr.db import calls
+from ivr.webhook_rules import e164
+
+log = logging.getLogger(__name__)
+MAX_POSITIONS = 256
+"""Positions a call record keeps (a caller repeating a menu for ever must not grow the row without bound)."""
 
 STATUS_RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3, "answered": 3,
                "completed": 9, "busy": 9, "no-answer": 9, "failed": 9, "canceled": 9}
@@ -36,11 +48,41 @@ def _local(values: dict[str, Any], started: datetime, tz: ZoneInfo) -> None:
     values.update(local_date=local.date(), local_weekday=local.weekday(), local_hour=local.hour)
 
 
+def _is_node(node: object) -> bool:
+    return isinstance(node, str) and 0 < len(node) <= 64
+
+
+def merge_path(stored: str | None, known: Mapping[int, str]) -> str | None:
+    """The stored path with the positions in `known` filled in (known ones stay); None when nothing changed."""
+    try:
+        path = json.loads(stored or "[]")
+    except ValueError:
+        path = []
+    path = path if isinstance(path, list) else []
+    changed = False
+    for position, node in known.items():
+        if not (isinstance(position, int) and 0 <= position < MAX_POSITIONS and _is_node(node)):
+            continue
+        if position >= len(path):
+            path.extend([None] * (position + 1 - len(path)))
+        if path[position] is None:
+            path[position], changed = node, True
+    return json.dumps(path) if changed else None
+
+
+def _from_start(nodes: Iterable[str] | None) -> dict[int, str]:
+    """An event's path (the nodes from the call's start) keyed by position."""
+    return dict(enumerate(nodes)) if isinstance(nodes, list | tuple) else {}
+
+
 def note_reached(conn: Connection, call_sid: str, desk: str, outcome: str, language: str | None,
-                 version: str | None, at: datetime, tz: ZoneInfo) -> None:
-    """Record that a call reached a desk with a result (transferred or callback requested)."""
+                 version: str | None, at: datetime, tz: ZoneInfo, path: list[str] | None = None) -> None:
+    """Record that a call reached a desk with a result (transferred or callback requested) and the path so far."""
     row = ensure(conn, call_sid, at)
     values: dict[str, Any] = {"updated_at": at}
+    merged = merge_path(row["path"], _from_start(path))
+    if merged is not None:
+        values["path"] = merged
     if OUTCOME_RANK.get(outcome, 0) >= OUTCOME_RANK.get(row["outcome"], 0):
         values.update(outcome=outcome, desk=desk)
     if language and not row["language"]:
@@ -55,22 +97,30 @@ def note_reached(conn: Connection, call_sid: str, desk: str, outcome: str, langu
 
 def note_status(conn: Connection, call_sid: str, status: str, duration: int | None, caller: str | None,
                 received: datetime, tracked: dict[str, Any], tz: ZoneInfo, caller_hash: str | None) -> None:
-    """Apply a status callback: never move backwards; on a final status, close the record."""
+    """Apply a status callback: never move backwards; on a final status, close the record.
+
+    Only known statuses and E.164 callers are stored, whatever an (old) event carries."""
     row = ensure(conn, call_sid, received)
-    rank = STATUS_RANK.get(status, 0)
+    merged = merge_path(row["path"], tracked.get("positions") or {})
+    rank = STATUS_RANK.get(status, -1) if isinstance(status, str) else -1
+    if rank < 0:
+        log.warning("call %s: unknown call status ignored (%d characters)", call_sid, len(str(status)))
     if rank < row["status_rank"] or (rank == row["status_rank"] and row["status"] in FINAL):
+        if merged is not None:  # the nodes Redis knows count even when the status itself changes nothing
+            conn.execute(calls.update().where(calls.c.call_sid == call_sid).values(path=merged))
         return
     values: dict[str, Any] = {"status": status, "status_rank": rank, "updated_at": received}
+    if merged is not None:
+        values["path"] = merged
+    caller = e164(caller)
     if caller and not row["caller"]:
-        values.update(caller=caller, caller_hash=caller_hash)
+        values.update(caller=caller, caller_hash=caller_hash if caller_hash and len(caller_hash) <= 64 else None)
     if tracked.get("lang") and not row["language"]:
         values["language"] = tracked["lang"]
     if tracked.get("version") and not row["flow_version"]:
         values["flow_version"] = tracked["version"]
     if tracked.get("desk") and not row["desk"]:
         values["desk"] = tracked["desk"]
-    if tracked.get("path"):
-        values["path"] = json.dumps(tracked["path"])
     started = row["started_at"] or tracked.get("started")
     if status in FINAL:
         values.update(ended_at=received, duration=duration)
@@ -90,7 +140,8 @@ def as_json(row: dict[str, Any]) -> dict[str, Any]:
         return value.isoformat() if value else None
 
     return {
-        "call_sid": row["call_sid"], "language": row["language"], "path": json.loads(row["path"] or "[]"),
+        "call_sid": row["call_sid"], "language": row["language"],
+        "path": [node for node in json.loads(row["path"] or "[]") if node is not None],
         "desk": row["desk"], "outcome": row["outcome"], "status": row["status"],
         "started_at": iso(row["started_at"]), "ended_at": iso(row["ended_at"]), "duration": row["duration"],
         "flow_version": row["flow_version"],

@@ -1,14 +1,14 @@
 """Call paths in Redis, written by a background thread so a menu step never waits on a round trip.
 
 A call's webhooks may be served by different processes whose batches reach Redis in any order, so each visited
-node goes into a sorted set scored by the web process's clock (the caller pressed keys seconds apart). A menu step
-costs one ZADD; the call's flow version, start and desk go into a hash when they are first known."""
+node goes into a sorted set as "<position>:<language>:<node>", scored by its position in the call (carried in the
+signed action URL): a repeated webhook writes the same members again and changes nothing. A menu step costs one
+ZADD; the call's flow version and start go into a hash once (HSETNX), its desk whenever it is reached."""
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections import deque
 from datetime import datetime
@@ -41,10 +41,10 @@ class Tracker:
         self._lock = threading.Lock()
 
     def add(self, call_sid: str, lang: str, version: str, desk: str, started: datetime | None,
-            visited: tuple[str, ...]) -> None:
-        """Remember one webhook's nodes; returns at once."""
-        self._pending.append((call_sid, lang, version, desk, started.isoformat() if started else "",
-                              time.time_ns() // 1000, visited))
+            visited: tuple[str, ...], first: int = 0) -> None:
+        """Remember one webhook's nodes, the first at position `first` of the call; returns at once."""
+        self._pending.append((call_sid, lang, version, desk, started.isoformat() if started else "", first,
+                              visited))
         if self._thread is None or not self._thread.is_alive():
             self._start()
 
@@ -84,16 +84,18 @@ class Tracker:
         try:
             pipe = self.conn.pipeline(transaction=False)
             expiring: set[str] = set()
-            for sid, lang, version, desk, started, at, visited in batch:
+            for sid, lang, version, desk, started, first, visited in batch:
                 key = f"ivr:call:{sid}"
-                if visited:  # members "<microseconds>:<language>:<node>", scored by the web process's clock
-                    pipe.zadd(key + ":path", {f"{at + i}:{lang}:{node}": at + i for i, node in enumerate(visited)})
+                if visited:  # members "<position>:<language>:<node>", scored by the position in the call
+                    pipe.zadd(key + ":path", {f"{first + i}:{lang}:{node}": first + i
+                                              for i, node in enumerate(visited)})
                     expiring.add(key + ":path")
-                if started or desk:
-                    fields = {"version": version, "started": started} if started else {}
-                    if desk:
-                        fields["desk"] = desk
-                    pipe.hset(key, mapping=fields)
+                if started:  # the first delivery's start stays (a replay must not move it)
+                    pipe.hsetnx(key, "started", started)
+                    pipe.hsetnx(key, "version", version)
+                    expiring.add(key)
+                if desk:
+                    pipe.hset(key, "desk", desk)
                     expiring.add(key)
             fresh = [key for key in expiring if key not in self._expiring]
             for key in fresh:  # a TTL once per key and process is enough: later ZADDs keep it

@@ -1,14 +1,23 @@
-"""Check X-Twilio-Signature on every /voice/* request: one HMAC pass on the happy path, 403 otherwise."""
+"""Check X-Twilio-Signature on every /voice/* request (one HMAC pass on the happy path, 403 otherwise) and
+refuse a signed request seen before (one Redis SET NX)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import logging
 from urllib.parse import urlparse
 from urllib.parse import urlunparse
 
+import redis
 from werkzeug.datastructures import MultiDict
+
+from ivr.broker import Breaker
+
+log = logging.getLogger(__name__)
+SEEN_PREFIX = "ivr:seen:"
+"""Redis key prefix of the signatures of webhooks already taken."""
 
 
 def signature(token: str, url: str, form: MultiDict) -> str:
@@ -41,3 +50,20 @@ def is_valid(token: str, url: str, form: MultiDict, given: str | None) -> bool:
     if hmac.compare_digest(signature(token, url, form), given):
         return True
     return any(hmac.compare_digest(signature(token, other, form), given) for other in _port_variants(url))
+
+
+def first_delivery(conn: redis.Redis | None, breaker: Breaker, given: str, ttl: int) -> bool:
+    """False when a request with this signature was taken before (a replay); True when new or when Redis
+    cannot tell: callers are served through a Redis outage, and what a replay could then repeat is idempotent
+    (path entries keyed by position, events by their dedupe key, one callback task per call and desk)."""
+    if conn is None or not breaker.closed:
+        return True
+    try:
+        # the signature is Twilio's MAC of URL and form: equal signatures mean an equal request
+        fresh = conn.set(SEEN_PREFIX + given, b"1", nx=True, ex=ttl)
+    except redis.RedisError as exc:
+        breaker.trip()
+        log.warning("replay check skipped, redis unavailable: %s", type(exc).__name__)
+        return True
+    breaker.reset()
+    return bool(fresh)

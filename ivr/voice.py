@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from ivr import callstate
 from ivr import twiml
+from ivr import webhook_rules
 from ivr.engine import runtime
 from ivr.engine.model import CallbackRequested
 from ivr.engine.model import Event
@@ -28,6 +29,8 @@ from ivr.errors import UnknownNodeError
 from ivr.services import CachedStep
 from ivr.services import Services
 from ivr.services import services
+from ivr.tracker import CALL_KEY_TTL
+from ivr.twilio_auth import first_delivery
 from ivr.twilio_auth import is_valid
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -36,6 +39,9 @@ MAX_FIELD = 512
 """Longest form value we read; Twilio's are far shorter, anything longer is hostile."""
 MAX_BODY = 64 * 1024
 """Largest webhook body parsed directly (the app's MAX_CONTENT_LENGTH refuses more)."""
+REPLAY_CHECKED = frozenset({"/voice/incoming", "/voice/step", "/voice/status", "/voice/recording"})
+"""Webhooks with effects, taken once per signature (the fallback changes nothing and needs no Redis)."""
+ACKNOWLEDGED = frozenset({"/voice/status", "/voice/recording"})
 
 
 class _Webhook:
@@ -91,24 +97,37 @@ def _xml(body: bytes, status: int = 200) -> Response:
 
 
 @bp.before_request
-def _check_signature() -> None:
+def _check_signature() -> tuple[str, int] | None:
+    """Signed by Twilio, shaped as Twilio sends it, never taken before: else 403 (409 for a replayed call step)."""
     svc = services()
-    if not svc.settings.validate_signatures:
-        return
     req = request._get_current_object()  # type: ignore[attr-defined]
     hook = _Webhook(_base_of(req, svc), _form_of(req))
-    query = req.query_string.decode("latin-1")
-    url = hook.base + req.path + ("?" + query if query else "")
-    if not is_valid(svc.settings.twilio_auth_token, url, hook.form, req.headers.get("X-Twilio-Signature")):
+    given = req.headers.get("X-Twilio-Signature")
+    if svc.settings.validate_signatures:
+        query = req.query_string.decode("latin-1")
+        url = hook.base + req.path + ("?" + query if query else "")
+        if not is_valid(svc.settings.twilio_auth_token, url, hook.form, given):
+            abort(403)
+    problem = webhook_rules.problem(req.path, hook.form, hook.fields, svc.settings.twilio_account_sid)
+    if problem is not None:
+        log.warning("webhook %s refused: %s", req.path, problem)  # key names only, never values
         abort(403)
+    if given and req.path in REPLAY_CHECKED and not first_delivery(svc.redis, svc.breaker, given, CALL_KEY_TTL):
+        log.warning("call %s: replayed webhook %s refused", hook.field("CallSid"), req.path)
+        if req.path in ACKNOWLEDGED:  # Twilio itself may repeat these: acknowledged, not stored again
+            return "", 204
+        abort(409)
     g.ivr_hook = hook
+    return None
 
 
 @bp.errorhandler(Exception)
 def _apology(exc: Exception):
     if isinstance(exc, HTTPException):
         return exc
-    log.exception("call %s: error in %s, answering with the apology", _field("CallSid") or "-", request.path)
+    hook = g.get("ivr_hook")  # set only once the form passed the rules: its CallSid is safe to log
+    log.exception("call %s: error in %s, answering with the apology", hook.field("CallSid") if hook else "-",
+                  request.path)
     return _xml(twiml.apology(_fallback_number()))
 
 
@@ -123,7 +142,7 @@ def _record_effects(svc: Services, step: Step, call_sid: str, version: str) -> N
         if isinstance(effect, CallbackRequested):
             svc.intake.submit("callback", call_sid, f"callback:{call_sid}:{effect.desk}",
                               {"desk": effect.desk, "phone": effect.phone, "language": effect.language,
-                               "version": version, "at": now.isoformat()}, now)
+                               "version": version, "at": now.isoformat(), "path": step.path}, now)
         elif isinstance(effect, RecordingAttached):
             svc.intake.submit("recording", call_sid, f"recording:{call_sid}:{effect.desk}:{effect.sid or effect.url}",
                               {"desk": effect.desk, "url": effect.url, "sid": effect.sid,
@@ -131,7 +150,7 @@ def _record_effects(svc: Services, step: Step, call_sid: str, version: str) -> N
         elif isinstance(effect, Reached) and effect.outcome is not None:
             svc.intake.submit("reached", call_sid, f"reached:{call_sid}:{effect.desk}:{effect.outcome.value}",
                               {"desk": effect.desk, "outcome": effect.outcome.value, "language": step.lang,
-                               "version": version, "at": now.isoformat()}, now)
+                               "version": version, "at": now.isoformat(), "path": step.path}, now)
 
 
 def _answer(svc: Services, step: Step, hook: _Webhook, version: str, now: datetime, started: bool = False,
@@ -210,12 +229,13 @@ def status() -> tuple[str, int]:
     """Take a call status callback (any order, any repetition); the job keeps the latest state."""
     svc = services()
     call_sid, call_status = _field("CallSid"), _field("CallStatus")
-    if call_sid and call_status:
+    if call_sid and call_status in webhook_rules.CALL_STATUSES:  # the rules refused others; kept for direct calls
         if svc.tracker is not None:
             svc.tracker.flush()  # this process's last nodes of the call reach Redis before the job reads them
         now = svc.clock()
         svc.intake.submit("status", call_sid, f"status:{call_sid}:{call_status}:{_field('SequenceNumber')}",
-                          {"status": call_status, "duration": _field("CallDuration"), "from": _field("From"),
+                          {"status": call_status, "duration": _field("CallDuration"),
+                           "from": webhook_rules.e164(_field("From")),  # a stored caller ID is E.164 or nothing
                            "timestamp": _field("Timestamp"), "sequence": _field("SequenceNumber"),
                            "received_at": now.isoformat(), "received_ns": time.time_ns()}, now)
     return "", 204
@@ -226,7 +246,7 @@ def recording() -> tuple[str, int]:
     """Take a recording status callback; a job copies the recording and deletes it at Twilio."""
     svc = services()
     call_sid, sid = _field("CallSid"), _field("RecordingSid")
-    if call_sid and sid:
+    if call_sid and sid and _field("RecordingStatus") in webhook_rules.RECORDING_STATUSES:
         now = svc.clock()
         svc.intake.submit("recording_status", call_sid, f"recording_status:{sid}:{_field('RecordingStatus')}",
                           {"sid": sid, "url": _field("RecordingUrl"), "status": _field("RecordingStatus"),

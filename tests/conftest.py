@@ -141,6 +141,9 @@ def phone(client):
         return response.status_code, response.data
 
     def make(**kwargs) -> Phone:
+        account = client.application.extensions["ivr"].settings.twilio_account_sid
+        if account:  # Twilio posts the account's own AccountSid; the webhook refuses any other
+            kwargs.setdefault("account_sid", account)
         return Phone(post=post, base="http://localhost", token=TOKEN, **kwargs)
 
     return make

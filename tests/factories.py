@@ -17,7 +17,7 @@ API_TOKEN = "test-api-token"
 def call_form(**overrides: str) -> dict[str, str]:
     """A Twilio voice webhook form."""
     form = {"CallSid": "CA" + uuid.uuid4().hex, "AccountSid": "AC" + "0" * 32, "From": "+4917612345678",
-            "To": "+4920274763333", "CallStatus": "in-progress", "Direction": "inbound"}
+            "To": "+4920274763333", "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
     form.update(overrides)
     return form
 

@@ -1,8 +1,10 @@
-"""Twilio signatures: forged, missing, for another URL or token -> 403; right behind a reverse proxy."""
+"""Twilio signatures: forged, missing, for another URL or token -> 403; right behind a reverse proxy; the
+account checked."""
 
 from __future__ import annotations
 
 import pytest
+from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from ivr import create_app
@@ -66,3 +68,37 @@ def test_missing_or_empty_signature_is_refused(tmp_path, database_url, redis_url
     assert client.post("/voice/incoming", data=form, headers={"X-Twilio-Signature": ""}).status_code == 403
     assert client.post("/voice/step?v=1&n=x&l=de", data=form,
                        headers={"X-Twilio-Signature": "AAAA"}).status_code == 403
+
+
+def test_signature_matches_twilios_documented_test_vector():
+    """shared/reference/twilio.md §4.2."""
+    form = MultiDict({"CallSid": "CA1234567890ABCDE", "Caller": "+14158675310", "Digits": "1234",
+                      "From": "+14158675310", "To": "+18005551212"})
+    assert signature("12345", "https://example.com/myapp.php?foo=1&bar=2", form) == "L/OH5YylLD5NRKLltdqwSvS0BnU="
+
+
+OURS = "AC" + "1" * 32
+FOREIGN = "AC" + "2" * 32
+
+
+def _incoming(client, account: str):
+    form = call_form(AccountSid=account)
+    url = "http://localhost/voice/incoming"
+    headers = {"X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(url, form)}
+    return client.post("/voice/incoming", data=form, headers=headers)
+
+
+@pytest.mark.usefixtures("engine", "redis_conn")
+def test_a_foreign_account_is_refused_when_ours_is_configured(tmp_path, database_url, redis_url, caplog):
+    client = _client(tmp_path, database_url, redis_url, TWILIO_ACCOUNT_SID=OURS)
+    assert _incoming(client, OURS).status_code == 200
+    assert _incoming(client, FOREIGN).status_code == 403
+    assert "AccountSid of another account" in caplog.text and FOREIGN not in caplog.text
+
+
+@pytest.mark.usefixtures("engine", "redis_conn")
+def test_without_a_configured_account_only_the_form_of_the_sid_is_checked(tmp_path, database_url, redis_url):
+    client = _client(tmp_path, database_url, redis_url)
+    assert _incoming(client, FOREIGN).status_code == 200  # the auth token already names one account
+    assert _incoming(client, "AC" + "2" * 31).status_code == 403
+    assert _incoming(client, "XX" + "2" * 32).status_code == 403

@@ -77,7 +77,7 @@ class TestForgedState:
         caller = phone()
         _, body = caller.send("/voice/step?v=%27+OR+1%3D1+--&f=hotline&n=topic&l=de&s=%1F", {"Digits": "1"})
         root = check_twiml(body)
-        assert root.find("Gather").attrib["action"].endswith("n=language&l=de")
+        assert root.find("Gather").attrib["action"].endswith("n=language&l=de&p=greeting.language")
 
     def test_encrypted_number_from_another_key_is_ignored(self, phone, app):
         caller = phone()

@@ -26,6 +26,7 @@ from ivr.db import events
 from ivr.engine.phones import check_number
 from ivr.engine.phones import is_anonymous
 from ivr.tracker import FLUSH_SECONDS
+from ivr.webhook_rules import e164
 from workers import context
 from workers.context import JobContext
 
@@ -49,13 +50,13 @@ def _callback(env: JobContext, conn: Connection, call_sid: str, payload: dict[st
     task_id, new = callbacks.create(conn, desk, payload["phone"], payload["language"], call_sid, at, due,
                                     at.astimezone(env.tz).date())
     calls.note_reached(conn, call_sid, desk, "callback_requested", payload.get("language"), payload.get("version"),
-                       at, env.tz)
+                       at, env.tz, payload.get("path"))
     log.info("call %s: callback task %s for %s (%s)", call_sid, task_id, desk, "new" if new else "existing")
 
 
 def _reached(env: JobContext, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
     calls.note_reached(conn, call_sid, payload["desk"], payload["outcome"], payload.get("language"),
-                       payload.get("version"), _at(payload, "at", created), env.tz)
+                       payload.get("version"), _at(payload, "at", created), env.tz, payload.get("path"))
 
 
 def _recording(env: JobContext, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
@@ -77,10 +78,16 @@ def _tracked(env: JobContext, call_sid: str) -> dict[str, Any]:
     except redis.RedisError:
         return {}
     tracked: dict[str, Any] = {k.decode(): v.decode() for k, v in info.items()}
-    members = [p.decode().split(":", 2) for p in path]  # "<microseconds>:<language>:<node>"
-    tracked["path"] = [m[2] for m in members if len(m) == 3]
-    if tracked["path"]:
-        tracked["lang"] = members[-1][1]  # the language the caller was in at the end
+    positions: dict[int, str] = {}
+    lang = ""
+    for member in path:  # "<position>:<language>:<node>", in order of position
+        position, _, rest = member.decode().partition(":")
+        lang, _, node = rest.partition(":")
+        if position.isascii() and position.isdigit() and node:
+            positions.setdefault(int(position), node)
+    tracked["positions"] = positions
+    if positions:
+        tracked["lang"] = lang  # the language the caller was in at the end
     if tracked.get("started"):
         tracked["started"] = datetime.fromisoformat(tracked["started"])
     return tracked
@@ -104,11 +111,12 @@ def _status(env: JobContext, conn: Connection, call_sid: str, payload: dict[str,
         _settle(payload)
     raw = payload.get("from")
     caller = None
-    if raw and not is_anonymous(raw):
+    if isinstance(raw, str) and e164(raw) and not is_anonymous(raw):  # E.164 or nothing, also from old events
         verdict = check_number(raw, [])  # any country: this is who called, not whom we call
-        caller = verdict.e164 or (raw if raw.startswith("+") else None)
+        caller = e164(verdict.e164) or raw
     duration = str(payload.get("duration") or "")
-    calls.note_status(conn, call_sid, payload["status"], int(duration) if duration.isdigit() else None, caller,
+    seconds = int(duration) if duration.isascii() and duration.isdigit() and len(duration) < 9 else None
+    calls.note_status(conn, call_sid, payload["status"], seconds, caller,
                       _at(payload, "received_at", created), _tracked(env, call_sid), env.tz,
                       env.cipher.pseudonym(caller) if caller else None)
 

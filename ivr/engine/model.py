@@ -129,6 +129,10 @@ class Bundle:
         return self.flows[self.entry]
 
 
+MAX_PATH = 48
+"""Nodes a state carries in its URL; a longer call keeps counting (depth) and its later nodes live in Redis only."""
+
+
 @dataclass(frozen=True)
 class State:
     """Where a call is between two webhooks; travels in the action URL, never in process memory."""
@@ -141,6 +145,8 @@ class State:
     sub: str = ""  # sub-step inside a desk or callback node
     entries: int = 0  # failed number entries
     number: str | None = None  # entered callback number (encrypted in the URL)
+    path: tuple[str, ...] = ()  # the call's nodes so far (the first MAX_PATH), so a durable event can carry them
+    depth: int = 0  # how many nodes the call passed before this state: the position of the next one
 
     def at(self, node: str, **changes: object) -> State:
         """Return the state at another node, with retry counters reset."""
@@ -299,4 +305,6 @@ class Step:
     visited: tuple[str, ...] = ()
     private: bool = False  # holds personal data: never cache the rendering
     lang: str = ""  # the call's language after this step
+    path: tuple[str, ...] = ()  # the call's nodes up to the end of this step (the first MAX_PATH)
+    first: int = 0  # the position of visited[0] in the call: a repeated step writes the same entries
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from ivr.engine import prompts as prompt_text
+from ivr.engine.model import MAX_PATH
 from ivr.engine.model import Bundle
+from ivr.engine.model import Dial
 from ivr.engine.model import Effect
 from ivr.engine.model import Gather
 from ivr.engine.model import Hangup
+from ivr.engine.model import Record
+from ivr.engine.model import Redirect
 from ivr.engine.model import Speak
 from ivr.engine.model import State
 from ivr.engine.model import Step
 from ivr.engine.model import Utterance
+
+_STATEFUL = (Gather, Dial, Record, Redirect)
+"""Actions that hand a state on to the next webhook."""
 
 
 class Output:
     """Collects what one step says and does."""
 
     def __init__(self, bundle: Bundle, state: State):
-        self.bundle, self.state = bundle, state
+        self.bundle, self.state, self.origin = bundle, state, state
         self.pending: list[Utterance] = []
         self.actions: list = []
         self.effects: list[Effect] = []
@@ -61,4 +69,11 @@ class Output:
 
     def step(self) -> Step:
         self.flush()
-        return Step(tuple(self.actions), tuple(self.effects), tuple(self.visited), self.private, self.state.lang)
+        visited, origin = tuple(self.visited), self.origin
+        path, actions = origin.path, tuple(self.actions)
+        if visited:  # every state handed on knows the nodes so far: the path survives a loss of Redis
+            path, depth = (path + visited)[:MAX_PATH], origin.depth + len(visited)
+            actions = tuple(replace(a, state=a.state.but(path=path, depth=depth)) if isinstance(a, _STATEFUL) else a
+                            for a in actions)
+        return Step(actions, tuple(self.effects), visited, self.private, self.state.lang, path=path,
+                    first=origin.depth)

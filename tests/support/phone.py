@@ -109,12 +109,22 @@ class Phone:
     caller: str = "+4917612345678"
     to: str = "+4920274763333"
     call_sid: str = field(default_factory=lambda: "CA" + uuid.uuid4().hex)
+    account_sid: str = "AC" + "0" * 32
     turns: list[Turn] = field(default_factory=list)
     status_seq: int = 0
+    sent: list[tuple[str, dict[str, str], dict[str, str]]] = field(default_factory=list)
+    """Every request as posted (URL, form, headers), for tests that replay or tamper with one."""
 
     def _params(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        params = {"CallSid": self.call_sid, "AccountSid": "AC" + "0" * 32, "From": self.caller, "To": self.to,
-                  "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
+        """Twilio's standard parameters (shared/reference/twilio.md §2.1), as real payloads carry them: the
+        legacy Caller/Called duplicates and the geographic fields, empty when unknown."""
+        params = {"CallSid": self.call_sid, "AccountSid": self.account_sid, "From": self.caller, "To": self.to,
+                  "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01",
+                  "Caller": self.caller, "Called": self.to}
+        for prefix, number in (("From", self.caller), ("Caller", self.caller), ("To", self.to),
+                               ("Called", self.to)):
+            country = "DE" if number.startswith("+49") else ""
+            params.update({prefix + "City": "", prefix + "State": "", prefix + "Zip": "", prefix + "Country": country})
         params.update(extra or {})
         return params
 
@@ -122,8 +132,9 @@ class Phone:
         """Post a signed webhook."""
         url = urljoin(self.base + "/", url)
         params = self._params(extra)
-        signature = RequestValidator(self.token).compute_signature(url, params)
-        status, body = self.post(url, params, {"X-Twilio-Signature": signature})
+        headers = {"X-Twilio-Signature": RequestValidator(self.token).compute_signature(url, params)}
+        self.sent.append((url, params, headers))
+        status, body = self.post(url, params, headers)
         assert status == expect, f"{url} answered {status}: {body[:300]!r}"
         return status, body
 
@@ -161,7 +172,10 @@ class Phone:
         """Finish the current Dial with a DialCallStatus (completed, busy, no-answer, failed)."""
         dial = self.last.dial
         assert dial is not None, f"no Dial in: {self.last.text}"
-        return self._turn(dial.attrib["action"], {"DialCallStatus": status, "DialCallDuration": "30"})
+        answered = status == "completed"
+        return self._turn(dial.attrib["action"], {"DialCallStatus": status, "DialCallSid": "CA" + uuid.uuid4().hex,
+                                                  "DialCallDuration": "30" if answered else "0",
+                                                  "DialBridged": "true" if answered else "false"})
 
     def leave_message(self, sid: str = "RE" + "1" * 32, duration: int = 12) -> Turn:
         """Record a voice message into the current Record."""
@@ -172,10 +186,12 @@ class Phone:
                                                     "RecordingDuration": str(duration), "Digits": "#"})
 
     def hang_up(self, status: str = "completed", duration: int = 60) -> None:
-        """Twilio's status callback at the end of the call."""
-        self.status_seq += 1
+        """Twilio's status callback at the end of the call (§2.11; SequenceNumber counts from 0)."""
         self.send("/voice/status", {"CallStatus": status, "CallDuration": str(duration),
-                                    "SequenceNumber": str(self.status_seq)}, expect=204)
+                                    "Duration": str((duration + 59) // 60), "SequenceNumber": str(self.status_seq),
+                                    "CallbackSource": "call-progress-events",
+                                    "Timestamp": "Tue, 24 Nov 2026 18:30:00 +0000"}, expect=204)
+        self.status_seq += 1
 
 
 def digits_in(text: str) -> str:
