@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import redis
 import sqlalchemy as sa
@@ -32,6 +34,7 @@ from ivr.db import events
 from ivr.queue import QUEUE_NAMES
 from ivr.services import Services
 
+log = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 """Set for gunicorn with several workers: each worker writes its counters to files in this folder."""
@@ -48,6 +51,8 @@ LATENCY = Histogram("ivr_webhook_latency_seconds", "Time to answer a Twilio webh
 
 _children: dict[tuple[str, int], tuple] = {}
 """(endpoint, status) -> (latency child, counter child) of this process."""
+_failure: str | None = None
+"""Why the last metrics write of this process failed (None: it worked); /healthz reports it."""
 
 
 def _started() -> None:
@@ -55,16 +60,61 @@ def _started() -> None:
 
 
 def _finished(response: Response) -> Response:
+    global _failure
     endpoint = request.endpoint
     if endpoint and endpoint.startswith("voice."):
-        key = (endpoint, response.status_code)
-        children = _children.get(key)
-        if children is None:  # labels() takes a lock and builds keys: do it once per endpoint and status
-            children = _children[key] = (LATENCY.labels(endpoint[6:]),
-                                         REQUESTS.labels(endpoint[6:], str(response.status_code)))
-        children[0].observe(time.perf_counter() - g.get("ivr_started", time.perf_counter()))
-        children[1].inc()
+        try:
+            _count(endpoint, response.status_code)
+        except Exception as exc:  # noqa: BLE001 - counting must never turn a caller's answer into a 500
+            if _failure is None:  # once per outage, not once per webhook
+                log.error("metrics write failed, webhooks are answered but not counted (%s=%s): %s: %s",
+                          MULTIPROC_ENV, _shown(), type(exc).__name__, exc.strerror if isinstance(exc, OSError)
+                          else exc)
+            _failure = type(exc).__name__
+        else:
+            if _failure is not None:
+                log.info("metrics writes work again")
+                _failure = None
     return response
+
+
+def _count(endpoint: str, status: int) -> None:
+    key = (endpoint, status)
+    children = _children.get(key)
+    if children is None:  # labels() takes a lock and builds keys (and, multiprocess, opens this process's files)
+        children = _children[key] = (LATENCY.labels(endpoint[6:]), REQUESTS.labels(endpoint[6:], str(status)))
+    children[0].observe(time.perf_counter() - g.get("ivr_started", time.perf_counter()))
+    children[1].inc()
+
+
+def _shown() -> str:
+    """The metrics folder's last component only: paths may name a person (a home folder)."""
+    folder = os.environ.get(MULTIPROC_ENV)
+    return f".../{Path(folder).name}" if folder else "unset"
+
+
+def problem() -> str | None:
+    """Why webhooks cannot be counted right now (folder missing, not writable, a failed write), else None."""
+    folder = os.environ.get(MULTIPROC_ENV)
+    if folder and not os.path.isdir(folder):
+        return "folder missing"
+    if folder and not os.access(folder, os.W_OK | os.X_OK):
+        return "folder not writable"
+    if _failure is not None:
+        return f"write failed ({_failure})"
+    return None
+
+
+def ensure_folder() -> None:
+    """Create the multiprocess folder when it is configured but missing; log one clear line when that fails."""
+    folder = os.environ.get(MULTIPROC_ENV)
+    if not folder or os.path.isdir(folder):
+        return
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.error("cannot create the metrics folder (%s=%s): %s; webhooks are answered but not counted",
+                  MULTIPROC_ENV, _shown(), exc.strerror or type(exc).__name__)
 
 
 class ScrapeCollector:
@@ -149,11 +199,18 @@ def registry(collector: ScrapeCollector | None) -> CollectorRegistry:
 def metrics() -> Response:
     """Prometheus text format; counts only, no personal data."""
     collector = current_app.extensions["ivr.metrics"]
-    return Response(generate_latest(registry(collector)), content_type=CONTENT_TYPE_LATEST)
+    try:
+        body = generate_latest(registry(collector))
+    except (OSError, ValueError) as exc:  # the multiprocess folder is missing or unreadable
+        log.error("metrics scrape failed: %s", type(exc).__name__)
+        return Response(f"metrics unavailable: {problem() or type(exc).__name__}\n", status=503,
+                        content_type="text/plain; charset=utf-8")
+    return Response(body, content_type=CONTENT_TYPE_LATEST)
 
 
 def init_app(app: Flask) -> None:
     """Time every webhook and serve /metrics."""
+    ensure_folder()
     app.extensions["ivr.metrics"] = ScrapeCollector(app.extensions["ivr"])
     app.before_request(_started)
     app.after_request(_finished)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,12 +36,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _end_with_parent() -> None:
+    """In the child before exec: SIGTERM when the starting process dies (Linux), so Redis is never orphaned."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class RedisServer:
     """A redis-server child process on loopback that keeps nothing on disk."""
 
-    def __init__(self, port: int | None = None, directory: str | Path | None = None):
+    def __init__(self, port: int | None = None, directory: str | Path | None = None, detached: bool = False):
+        """`detached`: own session, so Ctrl-C in the terminal reaches the processes using Redis first (they stop
+        cleanly, then the owner stops Redis); it still ends when its owner dies."""
         self.port = port or free_port()
         self.dir = Path(directory or tempfile.mkdtemp(prefix="ivr-redis-"))
+        self.detached = detached
         self.process: subprocess.Popen | None = None
 
     @property
@@ -53,7 +66,8 @@ class RedisServer:
         self.process = subprocess.Popen(
             [executable(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(self.dir), "--logfile", str(self.dir / "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=self.detached,
+            preexec_fn=_end_with_parent if self.detached else None)
         deadline = time.monotonic() + START_TIMEOUT
         client = redis.Redis(port=self.port, socket_timeout=0.5)
         try:

@@ -14,9 +14,12 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from ivr import gunicorn_logging
 from ivr import metrics
 from ivr.db import callbacks
 from ivr.redisserver import free_port
+from tests.factories import TOKEN
+from tests.support.phone import Phone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -173,6 +176,62 @@ def _wait(url: str, process: subprocess.Popen) -> None:
         try:
             requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or queued while a loaded machine boots the workers
             time.sleep(0.1)  # waiting for the server to come up, not an assertion
     raise RuntimeError(f"{url} did not answer")
+
+
+@pytest.mark.e2e
+def test_missing_metrics_folder_never_fails_a_webhook(tmp_path, database_url, redis_url, engine, redis_conn):
+    """The quick start's defect: PROMETHEUS_MULTIPROC_DIR named a folder that was not there (and here cannot be
+    created). Calls are answered, the failure is logged once, /healthz and /metrics name it; fixed, all recover."""
+    blocker = tmp_path / "blocked"
+    blocker.write_text("")  # a file where the folder's parent should be: the folder cannot be created
+    folder = blocker / "metrics"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    (tmp_path / "clock").write_text("2026-11-24T09:00:00+00:00")  # a Tuesday morning: desks open
+    env = dict(os.environ, TWILIO_AUTH_TOKEN=TOKEN, SECRET_KEY="secret", DATABASE_URL=database_url,
+               REDIS_URL=redis_url, IVR_INSTANCE_DIR=str(tmp_path / "instance"), PYTHONPATH=ROOT,
+               IVR_TEST_CLOCK_FILE=str(tmp_path / "clock"), PROMETHEUS_MULTIPROC_DIR=str(folder))
+    log = tmp_path / "web.log"
+    with log.open("w") as out:  # gunicorn's lines and the app's (stderr) in one file
+        server = subprocess.Popen(
+            [sys.executable, "-m", *gunicorn_logging.command("tests.support.serve:app()", f"127.0.0.1:{port}",
+                                                             workers=1)],
+            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    session = requests.Session()
+
+    def post(url, data, headers):
+        response = session.post(url, data=data, headers=headers, timeout=10)
+        return response.status_code, response.content
+
+    try:
+        _wait(base + "/healthz", server)
+        for _ in range(2):
+            caller = Phone(post=post, base=base, token=TOKEN)
+            caller.call()
+            caller.press("1")  # every answer 200 (Phone asserts it), none a 500
+            caller.hang_up()
+        health = requests.get(base + "/healthz", timeout=5)
+        assert health.status_code == 503
+        assert health.json()["failing"] == ["metrics"] and health.json()["metrics"] == "folder missing"
+        scrape = requests.get(base + "/metrics", timeout=5)
+        assert scrape.status_code == 503 and "metrics unavailable" in scrape.text
+
+        blocker.unlink()
+        folder.mkdir(parents=True)  # an operator fixes it while the server runs
+        caller = Phone(post=post, base=base, token=TOKEN)
+        caller.call()
+        assert requests.get(base + "/healthz", timeout=5).status_code == 200
+        samples = _samples(requests.get(base + "/metrics", timeout=5).content)
+        assert _value(samples, "ivr_webhook_requests_total", endpoint="incoming", status="200") == 1
+    finally:
+        server.terminate()
+        server.wait(10)
+    text = log.read_text()
+    assert '"status": 500' not in text
+    assert text.count("cannot create the metrics folder") == 1
+    assert text.count("metrics write failed") == 1  # once, not once per webhook
+    assert "metrics writes work again" in text
+    assert str(tmp_path) not in text  # paths are not logged
