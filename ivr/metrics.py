@@ -102,6 +102,9 @@ def problem() -> str | None:
         return "folder not writable"
     if _failure is not None:
         return f"write failed ({_failure})"
+    if folder and _children and not os.path.exists(os.path.join(folder, f"histogram_{os.getpid()}.db")):
+        # the folder was emptied or replaced under a running process: it keeps writing to files nobody reads
+        return "files gone (restart the web processes)"
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -226,6 +227,12 @@ def test_missing_metrics_folder_never_fails_a_webhook(tmp_path, database_url, re
         assert requests.get(base + "/healthz", timeout=5).status_code == 200
         samples = _samples(requests.get(base + "/metrics", timeout=5).content)
         assert _value(samples, "ivr_webhook_requests_total", endpoint="incoming", status="200") == 1
+
+        shutil.rmtree(folder)
+        folder.mkdir()  # emptied under the running process: its counts would silently vanish from /metrics
+        Phone(post=post, base=base, token=TOKEN).call()
+        health = requests.get(base + "/healthz", timeout=5).json()
+        assert health["failing"] == ["metrics"] and health["metrics"].startswith("files gone")
     finally:
         server.terminate()
         server.wait(10)
