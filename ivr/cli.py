@@ -57,8 +57,7 @@ def worker(burst: bool) -> None:
     settings = _settings()
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set")
-    env = context.build(settings)
-    context.reset()
+    env = context.use(context.build(settings))  # one context for the relay and every job of this process
     stop = threading.Event()
     if burst:
         relay.relay_once(env)

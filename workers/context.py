@@ -32,11 +32,18 @@ class JobContext:
 
     settings: Settings
     engine: Engine
+    apply_engine: Engine
+    """Commits without waiting for the disk: only for applying stored events (see ivr.db.make_engine)."""
     redis: redis.Redis | None
     schedules: dict[str, Schedule]
     cipher: Cipher
     tz: ZoneInfo
     spool_dir: Path
+
+    def dispose(self) -> None:
+        """Close the database connections (tests, and a worker that stops)."""
+        self.engine.dispose()
+        self.apply_engine.dispose()
 
 
 def build(settings: Settings) -> JobContext:
@@ -44,6 +51,7 @@ def build(settings: Settings) -> JobContext:
     return JobContext(
         settings=settings,
         engine=make_engine(settings.database_url),
+        apply_engine=make_engine(settings.database_url, rederivable=True),
         redis=connect(settings.redis_url, WORKER_REDIS_TIMEOUT) if settings.redis_url else None,
         schedules=build_schedules(settings.config),
         cipher=Cipher(settings.secret_key),
@@ -86,6 +94,13 @@ def get() -> JobContext:
             _current.schedules = build_schedules(config)
             log.info("config reloaded")
     return _current
+
+
+def use(env: JobContext) -> JobContext:
+    """Make `env` this process's JobContext (the worker builds it once at start and shares it with its jobs)."""
+    global _current, _config_mtime
+    _current, _config_mtime = env, _mtime(env.settings.config_path)
+    return env
 
 
 def reset() -> None:

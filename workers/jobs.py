@@ -135,7 +135,8 @@ def process_event(event_id: int) -> str:
     """Apply one stored event in one transaction; a re-run after success changes nothing."""
     env = context.get()
     now = datetime.now(UTC)
-    with env.engine.begin() as conn:
+    # the transaction applies the event and marks it processed: lost together in a crash, the relay queues it again
+    with env.apply_engine.begin() as conn:
         row = conn.execute(sa.select(events).where(events.c.id == event_id).with_for_update()).mappings().first()
         if row is None:
             return "missing"

@@ -8,7 +8,6 @@ from rq import Queue
 from rq.registry import StartedJobRegistry
 
 from tests.faults.conftest import WriteLock
-from tests.faults.conftest import descendants
 from tests.faults.conftest import record
 from tests.faults.conftest import request_callback
 from tests.faults.conftest import wait_for
@@ -24,8 +23,7 @@ def test_worker_process_outlives_a_redis_crash_in_the_middle_of_a_job(stack):
     started = StartedJobRegistry(queue=Queue("calls", connection=conn))
     lock = WriteLock(stack.db_path)  # the first job hangs on the database ...
     worker = stack.start_worker()
-    wait_for(lambda: started.get_job_ids(), 30, "a job to start")
-    wait_for(lambda: len(descendants(worker.pid)) >= 2, 30, "the work horse")
+    wait_for(lambda: started.get_job_ids(), 30, "a job to start")  # running in the worker process itself
     stack.redis.kill()  # ... while Redis dies under it
     lock.release()
     conn.close()
