@@ -1,9 +1,9 @@
 """Redis stops answering (frozen, connections open): callers are answered, the breaker spares them further waits.
 
 Proven by what happened, not by seconds: every webhook is answered while Redis is still frozen (it thaws only after
-the calls), the one wait that happened ended in the client's timeout (`web.redis_timeout_seconds`), and the breaker
-kept the next Redis write of the same webhook from waiting again. How long the webhooks took is a figure in the
-report (`python -m bench.reliability`), never an assertion.
+the calls), each wait on Redis ended in the client's own timeout (`web.redis_timeout_seconds`), and after one the
+breaker kept the following webhooks from waiting. How long the webhooks took is a figure in the report
+(`python -m bench.reliability`), never an assertion.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ pytestmark = pytest.mark.faults
 CALLS = 2
 """Whole callback calls made while Redis answers nobody."""
 WAITED = re.compile(r"redis unavailable.*: (\w+)$")
-"""A web process's warning after a Redis command failed (intake, replay check, call paths), with the error type."""
-LEFT_FOR_RELAY = re.compile(r"event (\d+) left for the relay")
+"""A web process's warning after a Redis command failed (replay check, intake, call paths), with the error type."""
 
 
 def test_webhooks_do_not_wait_on_a_redis_that_stops_answering(stack):
@@ -54,16 +53,11 @@ def test_webhooks_do_not_wait_on_a_redis_that_stops_answering(stack):
     waits = [(item.get("logger", ""), str(item.get("msg", ""))) for item in stack.log_records("web")
              if WAITED.search(str(item.get("msg", "")))]
     webhook_waits = [msg for logger, msg in waits if logger != "ivr.tracker"]  # the tracker is a background thread
-    tried = {int(m.group(1)) for m in map(LEFT_FOR_RELAY.search, webhook_waits) if m}
     # the breaker tripped on a wait that the client's socket timeout ended (not on a refused connection) ...
     assert waits, "no Redis command failed: the breaker never tripped"
     assert {WAITED.search(msg).group(1) for _, msg in waits} == {"TimeoutError"}
-    assert tried <= {e["id"] for e in frozen}
-    # ... and spared the callers further waits: one request stores both the callback and the desk reached, and
-    # waits for at most one of them; without the breaker every webhook would wait at least once
-    for sid in {e["call_sid"] for e in frozen}:
-        both = [e["id"] for e in frozen if e["call_sid"] == sid and e["kind"] in ("callback", "reached")]
-        assert len(set(both) & tried) <= 1, f"one webhook waited on Redis twice: events {both}"
+    # ... and spared the callers further waits: without it every webhook would wait at least once (each touches
+    # Redis); with it a web process waits once per breaker period (5 s), whatever the webhooks after it need
     assert len(webhook_waits) < len(timings), webhook_waits
 
     thawed = time.monotonic()
@@ -78,7 +72,7 @@ def test_webhooks_do_not_wait_on_a_redis_that_stops_answering(stack):
         "calls_while_frozen": CALLS, "webhooks_while_frozen": len(timings),
         "webhook_errors": stack.webhook_errors(first_response), "events_while_frozen": len(frozen),
         "redis_waits_in_webhooks": len(webhook_waits), "redis_waits_in_background": len(waits) - len(webhook_waits),
-        "events_stored_without_waiting": len(frozen) - len(tried), "configured_bound_seconds": bound,
+        "configured_bound_seconds": bound,
         "slowest_webhook_seconds": round(max(timings), 3),
         "mean_webhook_seconds": round(sum(timings) / len(timings), 3),
         "seconds_to_apply_after_thaw": round(applied_after, 1),
