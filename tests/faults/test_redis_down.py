@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
+import redis
 
+from tests.factories import API_TOKEN
 from tests.faults.conftest import assert_no_numbers_in_logs
 from tests.faults.conftest import record
 from tests.faults.conftest import request_callback
@@ -56,3 +59,53 @@ def test_calls_during_a_redis_outage_lose_and_duplicate_nothing(stack):
         "tasks_expected": CALLS + 1, "tasks_stored": len(tasks), "duplicates": duplicates,
         "seconds_to_drain_after_restart": round(drained, 1),
     })
+
+
+def _path(stack, call_sid: str) -> list[str]:
+    response = stack.session.get(f"{stack.base}/api/calls/{call_sid}", timeout=10,
+                                 headers={"Authorization": f"Bearer {API_TOKEN}"})
+    assert response.status_code == 200, response.text
+    return response.json()["path"]
+
+
+def test_a_call_keeps_its_path_when_redis_dies_mid_call(stack):
+    """Redis dies mid-call and comes back empty: the record still holds every node up to the last durable event
+    (the callback and the desk reached carry the path), and a webhook replayed meanwhile duplicates none."""
+    stack.start()
+    stack.set_clock("2026-11-24 19:30")
+    drained = lambda: stack.scalar("SELECT count(*) FROM events WHERE processed_at IS NULL") == 0  # noqa: E731
+    reference = request_callback(stack, "+4917612345640")  # the same keys with Redis up
+    wait_for(drained, 60, "the reference call's events")
+    expected = _path(stack, reference.call_sid)
+    assert expected[:2] == ["greeting", "language"] and len(expected) >= 6, expected
+
+    caller = stack.phone(caller="+4917612345641")
+    caller.call()
+    caller.press("7")
+    caller.press("1")
+    tracked = redis.Redis.from_url(stack.redis.url)
+    wait_for(lambda: tracked.zcard(f"ivr:call:{caller.call_sid}:path") >= 3, 10, "the first nodes in Redis")
+    tracked.close()
+    stack.redis.kill()  # the nodes so far are gone with it
+    assert "Wednesday" in caller.press("4").text
+    caller.press("1")
+    assert caller.press("2").hung_up  # the callback: a durable event with the path so far
+    url, form, headers = caller.sent[-1]
+    replayed = stack.session.post(url, data=form, headers=headers, timeout=30)
+    assert replayed.status_code == 200  # Redis cannot tell a replay now: taken, and it must change nothing
+    caller.hang_up()
+    stack.redis.start()
+    wait_for(drained, 120, "the relay and worker to drain the outbox")
+
+    got = _path(stack, caller.call_sid)
+    # the goodbye after the callback has no durable event: its node counts only if the web process's backlog
+    # reached Redis before the worker read it; every node up to the callback is always there
+    assert got == expected[:len(got)] and len(got) >= len(expected) - 1, json.dumps([got, expected])
+    assert stack.scalar("SELECT count(*) FROM callbacks WHERE phone = '+4917612345641'") == 1
+    tracked = redis.Redis.from_url(stack.redis.url)
+    key = f"ivr:call:{caller.call_sid}:path"
+    wait_for(lambda: tracked.zcard(key) >= 3, 30, "the web processes' backlog in Redis")  # the 3 steps after
+    members = [m.decode().split(":", 2) for m in tracked.zrange(key, 0, -1)]
+    tracked.close()
+    assert len({position for position, _, _ in members}) == len(members)  # the replay wrote the same members
+    assert_no_numbers_in_logs(stack, ["+4917612345640", "+4917612345641"])
