@@ -34,43 +34,70 @@ class Intake:
         self.failure_ttl = failure_ttl
 
     def submit(self, kind: str, call_sid: str, dedupe_key: str, payload: dict[str, Any], now: datetime) -> int | None:
-        """Store an event once (by dedupe_key) and queue it; return its id, or None when spooled."""
-        try:
-            event_id = self._store(kind, call_sid, dedupe_key, payload, now)
-        except SQLAlchemyError as exc:
-            log.error("database unavailable, spooling %s event: %s", kind, type(exc).__name__)
-            self._spool(kind, call_sid, dedupe_key, payload, now)
-            return None
-        if event_id is not None:
-            self.enqueue(event_id, now)
-        return event_id
+        """Store an event once (by dedupe_key) and queue it; return its id, or None when known or spooled."""
+        return self.submit_many([(kind, call_sid, dedupe_key, payload)], now)[0]
 
-    def _store(self, kind: str, call_sid: str, dedupe_key: str, payload: dict[str, Any], now: datetime) -> int | None:
-        row = {"kind": kind, "call_sid": call_sid, "dedupe_key": dedupe_key[:160], "payload": json.dumps(payload),
-               "created_at": now, "attempts": 0}
+    def submit_many(self, items: list[tuple[str, str, str, dict[str, Any]]], now: datetime) -> list[int | None]:
+        """Store a webhook's events (kind, call_sid, dedupe_key, payload) in one commit, then queue the new ones.
+
+        The rows are written as queued (`enqueued_at`) in the same commit, so a queued event costs one database round
+        trip: when the job cannot be queued, the row is marked unqueued for the relay's next pass; when this process
+        dies in between, the relay finds the row without a job once it is STALE_AFTER old. Returns each event's id,
+        None for one stored before (a Twilio retry) or spooled.
+        """
         try:
-            with self.engine.begin() as conn:
-                return conn.execute(events.insert().values(**row)).inserted_primary_key[0]
-        except IntegrityError:  # the same webhook again (a Twilio retry): the first one counts
-            return None
+            ids = self._store(items, now)
+        except SQLAlchemyError as exc:
+            log.error("database unavailable, spooling %d event(s): %s", len(items), type(exc).__name__)
+            for kind, call_sid, dedupe_key, payload in items:
+                self._spool(kind, call_sid, dedupe_key, payload, now)
+            return [None] * len(items)
+        fresh = [event_id for event_id in ids if event_id is not None]
+        if fresh and not self.enqueue_many(fresh):
+            self._unqueued(fresh)
+        return ids
+
+    def _store(self, items: list[tuple[str, str, str, dict[str, Any]]], now: datetime) -> list[int | None]:
+        rows = [{"kind": kind, "call_sid": call_sid, "dedupe_key": dedupe_key[:160], "payload": json.dumps(payload),
+                 "created_at": now, "enqueued_at": now, "attempts": 0}
+                for kind, call_sid, dedupe_key, payload in items]
+        insert = _insert_new(self.engine).values(rows).returning(events.c.id, events.c.dedupe_key)
+        with self.engine.begin() as conn:  # a Twilio retry of the same webhook inserts nothing: the first one counts
+            stored = {key: event_id for event_id, key in conn.execute(insert)}
+        return [stored.get(row["dedupe_key"]) for row in rows]
 
     def enqueue(self, event_id: int, now: datetime) -> bool:
-        """Queue an event's job; on failure the relay queues it once Redis is back."""
-        if self.redis is None or not self.breaker.closed:
+        """Queue an event's job (its row says when); on failure the relay queues it once Redis is back."""
+        if not self.enqueue_many([event_id]):
             return False
-        try:
-            queue.enqueue_event(self.redis, event_id, self.failure_ttl)
-        except redis.RedisError as exc:
-            self.breaker.trip()
-            log.warning("redis unavailable, event %s left for the relay: %s", event_id, type(exc).__name__)
-            return False
-        self.breaker.reset()
         try:
             with self.engine.begin() as conn:
                 conn.execute(events.update().where(events.c.id == event_id).values(enqueued_at=now))
         except SQLAlchemyError:
             pass  # the relay may queue it again; the unique job id and idempotent job make that harmless
         return True
+
+    def enqueue_many(self, ids: list[int]) -> bool:
+        """Queue the events' jobs; False when Redis is unavailable (the rows stay for the relay)."""
+        if self.redis is None or not self.breaker.closed:
+            return False
+        try:
+            for event_id in ids:
+                queue.enqueue_event(self.redis, event_id, self.failure_ttl)
+        except redis.RedisError as exc:
+            self.breaker.trip()
+            log.warning("redis unavailable, event(s) %s left for the relay: %s", ids, type(exc).__name__)
+            return False
+        self.breaker.reset()
+        return True
+
+    def _unqueued(self, ids: list[int]) -> None:
+        """Mark events as never queued, so the relay's next pass takes them (not only once they look stale)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(events.update().where(events.c.id.in_(ids)).values(enqueued_at=None))
+        except SQLAlchemyError:
+            pass  # they look stale to the relay after STALE_AFTER: queued then
 
     def _spool(self, kind: str, call_sid: str, dedupe_key: str, payload: dict[str, Any], now: datetime) -> None:
         self.spool_dir.mkdir(parents=True, exist_ok=True)
@@ -81,6 +108,15 @@ class Intake:
             handle.write(self.cipher.seal(record) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def _insert_new(engine: Engine):
+    """INSERT that skips rows whose dedupe_key exists (SQLite and PostgreSQL speak the same ON CONFLICT)."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(events).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 def pending(engine: Engine, older_than: datetime, limit: int = 500, newer_than: datetime | None = None) -> list[int]:

@@ -121,6 +121,13 @@ class Services:
                 snapshot = self.closures.get(now)
             return snapshot
 
+        known: dict[str, CallbackFacts] = {}
+
+        def facts(phone: str) -> CallbackFacts:  # one query per number and step, however often the engine asks
+            if phone not in known:
+                known[phone] = self.callback_facts(phone, now)
+            return known[phone]
+
         def asked(func):
             def wrapper(*args):
                 flag[0] = True
@@ -132,31 +139,33 @@ class Services:
             caller=None if is_anonymous(caller) else caller,
             desk_status=asked(lambda desk: desk_status(self.schedules, snap(), desk, now)),
             check_number=asked(lambda raw: check_number(raw, self.allowed_countries)),
-            has_open_callback=asked(self.has_open_callback),
-            callbacks_today=asked(lambda phone: self.callbacks_today(phone, now)),
+            has_open_callback=asked(lambda desk, phone: facts(phone).open_at(desk)),
+            callbacks_today=asked(lambda phone: facts(phone).today),
             announcement=lambda: snap().announcement,
             overflow_number=asked(lambda: overflow_number(self.schedules, snap(), now)),
         )
 
-    def has_open_callback(self, desk: str, phone: str) -> bool | None:
-        """True when this number has an open callback at this desk; None when the database does not answer."""
-        query = sa.select(callbacks.c.id).where(callbacks.c.desk == desk).where(callbacks.c.phone == phone) \
-            .where(callbacks.c.status == "open").limit(1)
+    def callback_facts(self, phone: str, now: datetime) -> CallbackFacts:
+        """This number's open callback desks and its tasks of the last 24 hours, in one query (unknown on error)."""
+        since = now - timedelta(days=1)
+        query = sa.select(callbacks.c.desk, callbacks.c.status, callbacks.c.created_at) \
+            .where(callbacks.c.phone == phone) \
+            .where(sa.or_(callbacks.c.status == "open", callbacks.c.created_at > since)).limit(500)
         try:
             with self.engine.connect() as conn:
-                return conn.execute(query).first() is not None
+                rows = conn.execute(query).all()
         except SQLAlchemyError:
-            return None
+            return CallbackFacts(None, None)
+        return CallbackFacts(frozenset(r.desk for r in rows if r.status == "open"),
+                             sum(1 for r in rows if r.created_at > since))
+
+    def has_open_callback(self, desk: str, phone: str) -> bool | None:
+        """True when this number has an open callback at this desk; None when the database does not answer."""
+        return self.callback_facts(phone, self.clock()).open_at(desk)
 
     def callbacks_today(self, phone: str, now: datetime) -> int | None:
         """Count callback tasks for this number in the last 24 hours; None when unknown."""
-        query = sa.select(sa.func.count()).select_from(callbacks).where(callbacks.c.phone == phone) \
-            .where(callbacks.c.created_at > now - timedelta(days=1))
-        try:
-            with self.engine.connect() as conn:
-                return int(conn.execute(query).scalar_one())
-        except SQLAlchemyError:
-            return None
+        return self.callback_facts(phone, now).today
 
     # --- the hot path's one Redis write -------------------------------------------------------
 
@@ -194,6 +203,17 @@ class StepCache:
         self._steps[key] = step
         if len(self._steps) > self.size:
             self._steps.popitem(last=False)
+
+
+class CallbackFacts(NamedTuple):
+    """What a callback capture needs to know of a number (None: the database did not answer)."""
+
+    open_desks: frozenset[str] | None
+    today: int | None
+
+    def open_at(self, desk: str) -> bool | None:
+        """True when the number has an open callback at `desk`."""
+        return None if self.open_desks is None else desk in self.open_desks
 
 
 class CachedStep(NamedTuple):

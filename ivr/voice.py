@@ -138,19 +138,22 @@ def _fallback_number() -> str | None:
 
 def _record_effects(svc: Services, step: Step, call_sid: str, version: str) -> None:
     now = svc.clock()
+    items = []  # one commit for all of this step's events
     for effect in step.effects:
         if isinstance(effect, CallbackRequested):
-            svc.intake.submit("callback", call_sid, f"callback:{call_sid}:{effect.desk}",
-                              {"desk": effect.desk, "phone": effect.phone, "language": effect.language,
-                               "version": version, "at": now.isoformat(), "path": step.path}, now)
+            items.append(("callback", call_sid, f"callback:{call_sid}:{effect.desk}",
+                           {"desk": effect.desk, "phone": effect.phone, "language": effect.language,
+                            "version": version, "at": now.isoformat(), "path": step.path}))
         elif isinstance(effect, RecordingAttached):
-            svc.intake.submit("recording", call_sid, f"recording:{call_sid}:{effect.desk}:{effect.sid or effect.url}",
-                              {"desk": effect.desk, "url": effect.url, "sid": effect.sid,
-                               "duration": effect.duration}, now)
+            items.append(("recording", call_sid, f"recording:{call_sid}:{effect.desk}:{effect.sid or effect.url}",
+                           {"desk": effect.desk, "url": effect.url, "sid": effect.sid,
+                            "duration": effect.duration}))
         elif isinstance(effect, Reached) and effect.outcome is not None:
-            svc.intake.submit("reached", call_sid, f"reached:{call_sid}:{effect.desk}:{effect.outcome.value}",
-                              {"desk": effect.desk, "outcome": effect.outcome.value, "language": step.lang,
-                               "version": version, "at": now.isoformat(), "path": step.path}, now)
+            items.append(("reached", call_sid, f"reached:{call_sid}:{effect.desk}:{effect.outcome.value}",
+                           {"desk": effect.desk, "outcome": effect.outcome.value, "language": step.lang,
+                            "version": version, "at": now.isoformat(), "path": step.path}))
+    if items:
+        svc.intake.submit_many(items, now)
 
 
 def _answer(svc: Services, step: Step, hook: _Webhook, version: str, now: datetime, started: bool = False,
