@@ -1,4 +1,4 @@
-"""The baseline: a bare Flask endpoint that returns a fixed TwiML string, served by the same gunicorn settings."""
+"""The baseline: a bare Flask app that answers every webhook path with a fixed TwiML string (status with 204)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,14 @@ def app() -> Flask:
     """Gunicorn entry point: `bench.bare:app()`."""
     flask_app = Flask(__name__)
 
-    @flask_app.post("/voice/step")
-    def step() -> Response:
+    @flask_app.post("/voice/<name>")
+    def webhook(name: str) -> Response:
+        if name == "status":
+            return Response(status=204)
         return Response(TWIML, content_type="text/xml; charset=utf-8")
+
+    @flask_app.get("/healthz")
+    def healthz() -> Response:
+        return Response(b"ok")
 
     return flask_app
