@@ -11,11 +11,12 @@ from flask import Blueprint
 from flask import Response
 from flask import abort
 from flask import render_template
-from flask import request
+from pydantic import Field
 
 from ivr import charts
 from ivr import csvcells
 from ivr import figures
+from ivr import inputs
 from ivr.auth import login_required
 from ivr.figures import Period
 from ivr.services import services
@@ -28,6 +29,12 @@ OUTCOME_NAMES = {"transferred": "vermittelt", "callback_requested": "Rückruf ge
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 SERVICE_WEEKS = 5
 """ISO weeks shown in the service-level table (the current one and four before)."""
+
+
+class ExportQuery(inputs.Form):
+    """GET /dashboard/export.csv?month=YYYY-MM (one month; a second one would be ignored silently)."""
+
+    month: inputs.Text = Field("", max_length=7)
 
 
 def _desk_names() -> dict[str, str]:
@@ -92,7 +99,7 @@ def index():
 @login_required(roles=ROLES)
 def export():
     """One month of figures as CSV (figure, period, desk, key, value); no personal data."""
-    month = request.args.get("month", "")
+    month = inputs.query(ExportQuery).month
     if not MONTH.fullmatch(month):  # int() would take " 2026", "+2026" or "２０２６"; the name goes into a header
         abort(400, "month=YYYY-MM")
     try:

@@ -11,8 +11,8 @@ from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
-from flask import request
 from flask import url_for
+from pydantic import Field
 from rq import Queue
 from rq.exceptions import InvalidJobOperation
 from rq.exceptions import NoSuchJobError
@@ -22,6 +22,7 @@ from rq.registry import ScheduledJobRegistry
 from rq.registry import StartedJobRegistry
 
 from ivr import audit
+from ivr import inputs
 from ivr.auth import current_user
 from ivr.auth import login_required
 from ivr.engine.phones import mask_text
@@ -31,6 +32,14 @@ from ivr.services import services
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
 SHOWN = 200
 """Failed jobs listed per queue (newest first)."""
+
+
+class RequeueForm(inputs.Form):
+    """POST /admin/jobs/requeue: one job of a queue, or all its failed jobs."""
+
+    queue: inputs.Text = Field("", max_length=64)
+    job_id: inputs.Text = Field("", max_length=128)
+    all: inputs.Text = Field("", max_length=8)
 
 
 @dataclass(frozen=True)
@@ -90,12 +99,13 @@ def index():
 @login_required(roles=("admin",))
 def requeue():
     """Put failed jobs back on their queue: one (job_id) or all of a queue (all=1)."""
-    name = request.form.get("queue", "")
+    form = inputs.form(RequeueForm)
+    name = form.queue
     if name not in QUEUE_NAMES:
-        abort(400)
+        abort(400, f"queue must be one of {', '.join(QUEUE_NAMES)}")
     queue = Queue(name, connection=_conn())
     registry = FailedJobRegistry(queue=queue)
-    ids = registry.get_job_ids() if request.form.get("all") else [request.form.get("job_id", "")]
+    ids = registry.get_job_ids() if form.all else [form.job_id]
     done = 0
     for job_id in ids:
         try:

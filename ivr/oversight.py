@@ -7,15 +7,24 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from flask import Blueprint
 from flask import render_template
-from flask import request
+from pydantic import Field
 
 from ivr import audit
+from ivr import inputs
 from ivr import tasks
 from ivr.auth import current_user
 from ivr.auth import login_required
 from ivr.services import services
 
 bp = Blueprint("oversight", __name__)
+PHONE_MAX = 40
+"""Characters of a typed number (the longest E.164 number is 16; room for spaces, dashes and brackets)."""
+
+
+class SearchQuery(inputs.Form):
+    """GET /staff/search?phone=..."""
+
+    phone: inputs.Text = Field("", max_length=PHONE_MAX)
 
 
 def normalise(raw: str) -> str | None:
@@ -49,7 +58,7 @@ def search():
     """Find a number's tasks in the desks this person oversees (admins: every desk)."""
     svc = services()
     user = current_user()
-    raw = request.args.get("phone", "").strip()[:40]
+    raw = inputs.query(SearchQuery).phone.strip()
     phone = normalise(raw) if raw else None
     rows: list[dict] = []
     if phone:

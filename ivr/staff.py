@@ -13,11 +13,12 @@ from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
-from flask import request
 from flask import url_for
+from pydantic import Field
 
 from ivr import audit
 from ivr import csvcells
+from ivr import inputs
 from ivr import tasks
 from ivr import twilio_rest
 from ivr import users
@@ -31,6 +32,24 @@ bp = Blueprint("staff", __name__)
 log = logging.getLogger(__name__)
 WORKBENCH_ROLES = ("staff", "supervisor", "admin")
 """Roles that see callback tasks (operators run closures and flows, not callbacks)."""
+NOTE_MAX = 2000
+"""Characters of a note (the form's textarea says so too): a longer one is refused, never cut."""
+
+
+class AttemptForm(inputs.Form):
+    """POST /staff/tasks/<id>/attempt."""
+
+    outcome: inputs.Text = Field("", max_length=32)
+    note: inputs.Text = Field("", max_length=NOTE_MAX)
+    then: inputs.Text = Field("", max_length=16)
+    next_at: inputs.Text = Field("", max_length=32)
+
+
+class ForwardForm(inputs.Form):
+    """POST /staff/tasks/<id>/forward."""
+
+    desk: inputs.Text = Field("", max_length=64)
+    note: inputs.Text = Field("", max_length=NOTE_MAX)
 
 
 def _tz() -> ZoneInfo:
@@ -229,12 +248,12 @@ def _next_at(text: str) -> datetime | None:
 @login_required(WORKBENCH_ROLES)
 def attempt(task_id: int):
     """Log an attempt; close the task or schedule the next one (closing as unreachable after the last)."""
-    form = request.form
+    form = inputs.form(AttemptForm)  # a NUL would reach the database (a 500 on PostgreSQL), a repeat is ambiguous
     entry = tasks.Attempt(
-        outcome=form.get("outcome", ""),
-        note=form.get("note", "").strip()[:2000],
-        close=form.get("then") == "close",
-        next_at=_next_at(form.get("next_at", "")),
+        outcome=form.outcome,
+        note=form.note.strip(),
+        close=form.then == "close",
+        next_at=_next_at(form.next_at),
     )
     cfg = services().settings.config.callbacks
 
@@ -260,8 +279,8 @@ def attempt(task_id: int):
 @login_required(WORKBENCH_ROLES)
 def forward(task_id: int):
     """Move the task to another desk with a note."""
-    target = request.form.get("desk", "")
-    note = request.form.get("note", "").strip()[:2000]
+    form = inputs.form(ForwardForm)
+    target, note = form.desk, form.note.strip()
     if target not in services().settings.desks:
         abort(400)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import Blueprint
 from flask import abort
 from flask import flash
@@ -9,10 +11,12 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from pydantic import Field
 from sqlalchemy.engine import Connection
 
 from ivr import accounts
 from ivr import audit
+from ivr import inputs
 from ivr import users
 from ivr.auth import current_user
 from ivr.auth import login_required
@@ -41,6 +45,23 @@ FIELDS = {
     "password_mismatch": "password",
 }
 """The form field a broken rule points at (marked aria-invalid next to the message)."""
+Short = Annotated[inputs.Text, Field(max_length=64)]
+
+
+class ProfileForm(inputs.Form):
+    """The profile fields of the account form; the rules (lengths, known desks...) are accounts' with their messages.
+
+    Checked here only what must not reach them: a NUL (PostgreSQL refuses it: a 500), a repeated field, a flood.
+    """
+
+    display_name: inputs.Text = Field("", max_length=1000)
+    role: Short = ""
+    desks: list[Short] = Field(default_factory=list, max_length=64)
+    languages: list[Short] = Field(default_factory=list, max_length=64)
+    phone: Short = ""
+    ui_lang: Short = UI_LANGS[0]
+    active: Short = ""
+    username: Short = ""  # only on the create form
 
 
 def _message(exc: UserError) -> str:
@@ -56,15 +77,15 @@ def _message(exc: UserError) -> str:
 
 def _submitted() -> dict:
     """The profile fields of the posted form, as `accounts.update` takes them (never a password)."""
-    form = request.form
+    form = inputs.form(ProfileForm)
     return {
-        "display_name": form.get("display_name", "").strip(),
-        "role": form.get("role", ""),
-        "desks": form.getlist("desks"),
-        "languages": form.getlist("languages"),
-        "phone": form.get("phone", "").strip(),
-        "ui_lang": form.get("ui_lang", UI_LANGS[0]),
-        "active": form.get("active") == "1",
+        "display_name": form.display_name.strip(),
+        "role": form.role,
+        "desks": form.desks,
+        "languages": form.languages,
+        "phone": form.phone.strip(),
+        "ui_lang": form.ui_lang,
+        "active": form.active == "1",
     }
 
 
@@ -102,6 +123,8 @@ def _page(values: dict, account: User | None = None, error: UserError | None = N
 
 def _account_or_404(conn: Connection, username: str) -> User:
     """The account (active or not) of the URL; 404 when there is none."""
+    if not inputs.storable(username):  # no account has such a name, and PostgreSQL would refuse the query
+        abort(404)
     try:
         return accounts.account(conn, username)
     except UserError:
@@ -126,7 +149,7 @@ def create():
         first = list(services().settings.config.languages)[:1]  # the hotline's first language, German
         return _page({"role": "staff", "desks": [], "languages": first, "ui_lang": UI_LANGS[0]})
     values = _submitted()
-    username, role = request.form.get("username", "").strip(), values["role"]
+    username, role = inputs.form(ProfileForm).username.strip(), values["role"]
     profile = {k: values[k] for k in ("display_name", "desks", "languages", "phone", "ui_lang")}
     svc = services()
     now = svc.clock()
