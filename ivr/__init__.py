@@ -58,6 +58,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
         hops = settings.config.web.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore
     app.session_interface = WebhookAwareSessions()
+    from ivr import headers
+
+    headers.init_app(app)  # nosniff everywhere; no caching or framing of pages and API answers
     from ivr import logs
 
     logs.init_app(app)  # first: starting the services may already log (JSON and masked like the rest)

@@ -1,32 +1,33 @@
-"""Staff login: sessions, rate-limited /login, CSRF on every form, and the login_required guard."""
+"""Staff login: revocable sessions (Flask-Login), a throttled /login, CSRF on every form, the login_required guard."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
 from typing import TypeVar
+from urllib.parse import urlsplit
 
-import sqlalchemy as sa
+import flask_login
 from flask import Blueprint
 from flask import Flask
 from flask import abort
 from flask import current_app
-from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask_limiter.errors import RateLimitExceeded
+from flask_login import LoginManager
+from flask_login import UserMixin
 from flask_wtf.csrf import CSRFProtect
 
 from ivr import audit
+from ivr import staff_sessions
+from ivr import throttle
 from ivr import users
-from ivr.db import login_failures
 from ivr.i18n import translate
 from ivr.i18n import ui_lang
 from ivr.services import services
@@ -44,22 +45,47 @@ SESSION_LIFETIME = timedelta(hours=10)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class StaffLogin(UserMixin):
+    """What Flask-Login keeps for a request: the session's token (its id in the cookie) and the account."""
+
+    def __init__(self, token: str, user: User):
+        self.id = token
+        self.user = user
+
+
 def init_app(app: Flask) -> None:
-    """Guard every route, turn on CSRF for forms, and register /login and /logout."""
-    app.config.setdefault("LOGIN_MAX_FAILURES", int(os.environ.get("IVR_LOGIN_MAX_FAILURES", "5")))
-    app.config.setdefault("LOGIN_WINDOW_SECONDS", int(os.environ.get("IVR_LOGIN_WINDOW_SECONDS", "900")))
+    """Guard every route, turn on CSRF for forms, sessions and throttles, and register /login and /logout."""
     if app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(days=31):  # Flask's default: too long for staff
         app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked in _guard, with the webhook and API paths left out
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     csrf.init_app(app)
+    manager = LoginManager()
+    manager.session_protection = None  # the server-side record is what ends a session
+    manager.user_loader(_load)
+    manager.init_app(app, add_context_processor=False)
     app.before_request(_guard)
     app.context_processor(lambda: {"current_user": current_user(), "endpoints": app.view_functions})
+    redis = app.extensions["ivr"].redis
+    throttle.init_app(app, bp, redis.connection_pool if redis is not None else None)
     app.register_blueprint(bp)
+
+
+def _load(token: str) -> StaffLogin | None:
+    """Flask-Login's loader: the account of an open session record, if the account is active."""
+    svc = services()
+    with svc.engine.connect() as conn:
+        user_id = staff_sessions.user_of(conn, token, svc.clock())
+        user = users.load(conn, user_id) if user_id is not None else None
+    return StaffLogin(token, user) if user is not None else None
 
 
 def _is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def _to_login():
+    return redirect(url_for("auth.login", next=_local(request.full_path)))
 
 
 def _guard():
@@ -68,20 +94,15 @@ def _guard():
     if path.startswith(TOKEN_PREFIXES) or path.startswith("/voice/"):
         return None
     if not _is_public(path) and current_user() is None:
-        return redirect(url_for("auth.login", next=_local(request.full_path)))
+        return _to_login()
     csrf.protect()
     return None
 
 
 def current_user() -> User | None:
     """Return the logged-in user of this request (loaded once per request), or None."""
-    if "user" not in g:
-        user_id = session.get("uid")
-        g.user = None
-        if isinstance(user_id, int):
-            with services().engine.connect() as conn:
-                g.user = users.load(conn, user_id)
-    return g.user
+    login = flask_login.current_user
+    return login.user if login.is_authenticated else None
 
 
 def login_required(roles: tuple[str, ...] | None = None) -> Callable[[F], F]:
@@ -92,7 +113,7 @@ def login_required(roles: tuple[str, ...] | None = None) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
             if user is None:
-                return redirect(url_for("auth.login", next=_local(request.full_path)))
+                return _to_login()
             if roles is not None and user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
@@ -103,8 +124,15 @@ def login_required(roles: tuple[str, ...] | None = None) -> Callable[[F], F]:
 
 
 def _local(target: str | None) -> str | None:
-    """Keep only same-site paths for the post-login redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Keep only a path of this site for the post-login redirect; None for anything else.
+
+    Browsers drop tabs and line breaks inside URLs and read a backslash as a slash, so `/\t/evil.com` or
+    `/\\evil.com` would leave the site: any control or space character and any backslash is refused outright.
+    """
+    if not target or "\\" in target or not target.isprintable() or any(c.isspace() for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
         return None
     return target.rstrip("?") or None
 
@@ -116,64 +144,62 @@ def _landing(user: User) -> str:
     return url_for("staff.home")
 
 
-def _failure_key(username: str) -> str:
-    secret = services().settings.secret_key.encode()
-    text = f"{request.remote_addr or '-'}|{username.strip().lower()}".encode()
-    return hmac.new(secret, text, hashlib.sha256).hexdigest()
+def _page(error: str, status: int, retry_after: int | None = None):
+    """The login form again with a message (and Retry-After when waiting helps)."""
+    response = current_app.make_response((render_template("auth/login.html", error=error, lang=ui_lang()), status))
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
-def _locked(conn: sa.Connection, key: str) -> bool:
-    svc = services()
-    since = svc.clock() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    count = conn.execute(
-        sa.select(sa.func.count())
-        .select_from(login_failures)
-        .where(login_failures.c.key == key)
-        .where(login_failures.c.at > since)
-    ).scalar_one()
-    return count >= current_app.config["LOGIN_MAX_FAILURES"]
+@bp.errorhandler(RateLimitExceeded)
+def _throttled(exc: RateLimitExceeded):
+    """Too many attempts (from this address, overall, or for this name): refused before any hashing.
+
+    No audit row: under a flood that would be one database write per refused request (Flask-Limiter logs each).
+    """
+    return _page(translate("login_locked"), 429, retry_after=60)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Show the login form; on POST check the password, unless this IP and name failed too often."""
+    """Show the login form; on POST check the password when a hashing slot is free."""
+    if request.method == "GET":
+        return render_template("auth/login.html", error=None, lang=ui_lang())
     svc = services()
-    error, status = None, 200
-    if request.method == "POST":
-        username = request.form.get("username", "")[:64]
-        password = request.form.get("password", "")[:256]
-        key = _failure_key(username)
-        now = svc.clock()
-        with svc.engine.begin() as conn:
-            if _locked(conn, key):
-                audit.write(conn, "anonymous", "login.locked", None, now)
-                error, status = translate("login_locked"), 429
-            else:
-                user = users.authenticate(conn, username, password)
-                if user is None:
-                    window = timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-                    conn.execute(login_failures.delete().where(login_failures.c.at < now - window))
-                    conn.execute(login_failures.insert().values(key=key, at=now))
-                    audit.write(conn, "anonymous", "login.failed", None, now)
-                    error, status = translate("login_failed"), 401
-                else:
-                    conn.execute(login_failures.delete().where(login_failures.c.key == key))
-                    audit.write(conn, user.username, "login", f"user:{user.id}", now)
-        if error is None:
-            lang = session.get("lang")
-            session.clear()  # a fresh session on login: no fixation
-            session["uid"] = user.id
-            session["lang"] = lang or user.ui_lang
-            session.permanent = True
-            return redirect(_local(request.args.get("next")) or _landing(user))
-    return render_template("auth/login.html", error=error, lang=ui_lang()), status
+    username = request.form.get("username", "")[:64]
+    password = request.form.get("password", "")[:256]
+    with throttle.hash_slot(current_app) as slot:
+        if not slot:
+            return _page(translate("login_busy"), 503, retry_after=1)
+        with svc.engine.connect() as conn:
+            user = users.authenticate(conn, username, password)
+    now = svc.clock()
+    with svc.engine.begin() as conn:
+        if user is None:
+            audit.write(conn, "anonymous", "login.failed", None, now)
+        else:
+            token = staff_sessions.open_session(conn, user.id, now, current_app.permanent_session_lifetime)
+            audit.write(conn, user.username, "login", f"user:{user.id}", now)
+    if user is None:
+        return _page(translate("login_failed"), 401)
+    lang = session.get("lang")
+    session.clear()  # a fresh session on login: no fixation
+    flask_login.login_user(StaffLogin(token, user))
+    session["lang"] = lang or user.ui_lang
+    session.permanent = True
+    return redirect(_local(request.args.get("next")) or _landing(user))
 
 
 @bp.post("/logout")
 def logout():
-    """End the session."""
-    user = current_user()
-    if user is not None:
-        audit.write(services().engine, user.username, "logout", f"user:{user.id}", services().clock())
+    """End this session: its record is deleted, so a copy of the cookie opens nothing either."""
+    login = flask_login.current_user
+    if login.is_authenticated:
+        svc = services()
+        with svc.engine.begin() as conn:
+            staff_sessions.end(conn, login.id)
+            audit.write(conn, login.user.username, "logout", f"user:{login.user.id}", svc.clock())
+    flask_login.logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -170,12 +170,12 @@ desk_members = sa.Table(
     sa.Column("desk", sa.String(48), primary_key=True),
 )
 
-login_failures = sa.Table(
-    "login_failures", metadata,  # failed logins per keyed hash of IP and username, for rate limiting
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("key", sa.String(64), nullable=False),
-    sa.Column("at", TZ, nullable=False),
-    sa.Index("ix_login_failures_key_at", "key", "at"),
+staff_sessions = sa.Table(
+    "staff_sessions", metadata,  # one row per open login: logout, a password reset or deactivation deletes it
+    sa.Column("token_hash", sa.String(64), primary_key=True),  # SHA-256 of the cookie's token, never the token
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("expires_at", TZ, nullable=False),
 )
 
 task_claims = sa.Table(

@@ -23,6 +23,10 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (German, English)
         "Zu viele Fehlversuche. Bitte später erneut versuchen.",
         "Too many failed attempts. Please try again later.",
     ),
+    "login_busy": (
+        "Die Anmeldung ist gerade ausgelastet. Bitte in einem Moment erneut versuchen.",
+        "Logging in is busy right now. Please try again in a moment.",
+    ),
     "my_desks": ("Meine Theken", "My desks"),
     "overview": ("Übersicht", "Overview"),
     "search": ("Suche", "Search"),

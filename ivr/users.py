@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
+from ivr import staff_sessions
 from ivr.db import desk_members
 from ivr.db import users
 
@@ -110,22 +111,27 @@ def user_id(conn: Connection, username: str) -> int:
 
 
 def set_password(conn: Connection, username: str, password: str, now: datetime) -> None:
-    """Replace a user's password."""
+    """Replace a user's password and end all of their sessions (whoever knew the old one is logged out)."""
     validate("staff", password)
+    member = user_id(conn, username)
     conn.execute(
-        users.update()
-        .where(users.c.id == user_id(conn, username))
-        .values(password_hash=generate_password_hash(password), updated_at=now)
+        users.update().where(users.c.id == member).values(password_hash=generate_password_hash(password),
+                                                          updated_at=now)
     )
+    staff_sessions.end_all(conn, member)
 
 
 def update(conn: Connection, username: str, now: datetime, **values: object) -> None:
-    """Change profile fields (display_name, phone, languages, ui_lang, role, active)."""
+    """Change profile fields (display_name, phone, languages, ui_lang, role, active); a change of role or of
+    the active flag ends all of the user's sessions."""
     if "role" in values:
         validate(str(values["role"]), None)
     if isinstance(values.get("languages"), tuple | list):
         values["languages"] = ",".join(values["languages"])  # type: ignore[arg-type]
-    conn.execute(users.update().where(users.c.id == user_id(conn, username)).values(updated_at=now, **values))
+    member = user_id(conn, username)
+    conn.execute(users.update().where(users.c.id == member).values(updated_at=now, **values))
+    if "role" in values or "active" in values:
+        staff_sessions.end_all(conn, member)
 
 
 def add_desk(conn: Connection, username: str, desk: str) -> bool:

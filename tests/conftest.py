@@ -14,6 +14,7 @@ from rq import SimpleWorker
 
 from ivr import create_app
 from ivr import db
+from ivr import staff_sessions
 from ivr import users
 from ivr.cli import main
 from ivr.queue import QUEUE_NAMES
@@ -115,9 +116,10 @@ def login(app, engine, clock):
         with engine.begin() as conn:
             users.create(conn, f"{role}1", "a long test password", role, clock(), display_name=role)
             user_id = users.authenticate(conn, f"{role}1", "a long test password").id
+            token = staff_sessions.open_session(conn, user_id, clock(), app.permanent_session_lifetime)
         client = app.test_client()
         with client.session_transaction() as session:
-            session["uid"] = user_id
+            session["_user_id"] = token  # Flask-Login's key: the token of a server-side session record
         return client
 
     return make

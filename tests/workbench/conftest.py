@@ -51,6 +51,24 @@ class Person:
             data.setdefault("csrf_token", self.csrf)
         return self.client.post(url, data=data, **kw)
 
+    def replay(self):
+        """Another browser holding a copy of this person's session cookie as it is now (a stolen cookie)."""
+        thief = self.client.application.test_client()
+        thief.set_cookie("session", self.client.get_cookie("session").value)
+        return thief
+
+
+def opens_desk(client, desk: str = "zebera", number: str = "+4917612345678") -> bool:
+    """True when the client's session opens the desk's list (with the callers' numbers); False when it is sent
+    to the login page and no page shows the number."""
+    response = client.get(f"/staff/desks/{desk}")
+    if response.status_code == 302:
+        assert response.location.startswith("/login")
+        assert number not in client.get(response.location).get_data(as_text=True)
+        return False
+    assert response.status_code == 200 and number in response.get_data(as_text=True)
+    return True
+
 
 @pytest.fixture
 def people(app, engine, clock):

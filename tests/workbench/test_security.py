@@ -64,3 +64,45 @@ def test_no_role_but_admin_sees_another_bodys_desk(people, make_task, role):
         assert f"#{task}" not in html
         overview = person.get("/staff/overview").get_data(as_text=True)
         assert "+49176" not in overview  # aggregates only
+
+
+def _check_headers(response, where: str) -> None:
+    headers = response.headers
+    assert headers.get("X-Content-Type-Options") == "nosniff", where
+    assert "no-store" in headers.get("Cache-Control", ""), where
+    assert headers.get("X-Frame-Options") == "DENY", where
+    assert "frame-ancestors 'none'" in headers.get("Content-Security-Policy", ""), where
+
+
+def test_staff_pages_and_the_api_are_neither_stored_nor_framed(app, people, api, make_task):
+    task = make_task()
+    root = people("root", role="admin", desks=())
+    anonymous = app.test_client()
+    for rule, path, method in _routes(app):
+        if rule.rule.startswith(("/voice/", "/static/")):
+            continue
+        _check_headers(anonymous.open(path, method=method), f"anonymous {method} {path}")
+        if method == "GET":
+            client = api if rule.rule.startswith("/api/") else root
+            _check_headers(client.get(path), f"{method} {path}")
+    for url in ("/staff/desks/zebera", f"/staff/tasks/{task}", "/admin/users/", "/dashboard/", "/login"):
+        response = root.get(url)
+        assert response.status_code == 200, url
+        _check_headers(response, url)
+    _check_headers(api.get("/api/desks"), "/api/desks")
+
+
+def test_webhooks_answer_with_nosniff(app):
+    from tests.factories import TOKEN
+    from tests.support.phone import Phone
+
+    client = app.test_client()
+    answers = []
+
+    def post(url, data, headers):
+        answers.append(client.post(url, data=data, headers=headers))
+        return answers[-1].status_code, answers[-1].data
+
+    assert Phone(post=post, base="http://localhost", token=TOKEN).call().verbs
+    assert answers and all(a.headers["X-Content-Type-Options"] == "nosniff" for a in answers)
+    assert client.post("/voice/incoming").headers["X-Content-Type-Options"] == "nosniff"  # refused: 403

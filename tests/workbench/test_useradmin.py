@@ -11,6 +11,7 @@ from ivr.db import desk_members
 from ivr.db import users as users_table
 from tests.workbench.conftest import PASSWORD
 from tests.workbench.conftest import Person
+from tests.workbench.conftest import opens_desk
 
 NEW_PASSWORD = "a brand new password"
 PHONE = "+4915112345678"
@@ -187,7 +188,8 @@ def test_editing_role_desks_languages_and_phone_takes_effect(people, root, engin
     assert anna.get("/staff/overview").status_code == 403
     form = _profile(stored, role="supervisor", ui_lang="en", display_name="Anna Arslan")
     assert root.post("/admin/users/anna", form).status_code == 302
-    assert anna.get("/staff/overview").status_code == 200
+    assert anna.get("/staff/overview").location.startswith("/login")  # a new role: log in again
+    assert anna.login().status_code == 302 and anna.get("/staff/overview").status_code == 200
     stored = _account(engine, "anna")
     assert (stored.role, stored.ui_lang, stored.name) == ("supervisor", "en", "Anna Arslan")
     assert _changes(engine) == [
@@ -261,7 +263,8 @@ def test_the_last_active_admin_can_be_neither_deactivated_nor_demoted(app, peopl
     people("ada", role="admin", desks=())  # now there is another admin
     response = root.post("/admin/users/root", _profile(me, role="supervisor", desks=["zebera"]))
     assert response.status_code == 302 and response.location == "/"  # no longer an admin: away from the page
-    assert root.get("/admin/users/").status_code == 403
+    assert root.get("/admin/users/").location.startswith("/login")  # the role change ended the session
+    assert root.login().status_code == 302 and root.get("/admin/users/").status_code == 403
     assert _account(engine, "root").role == "supervisor"
 
 
@@ -300,3 +303,37 @@ def test_the_audit_log_names_every_change_and_never_a_password(app, root, engine
     text = repr(_audit(engine))
     for secret in (NEW_PASSWORD, PASSWORD + "x", PHONE, "15112345678"):
         assert secret not in text
+
+
+def test_a_password_reset_ends_every_session_of_the_account(app, people, root, make_task):
+    make_task()
+    anna = people("anna")
+    copy = anna.replay()
+    assert opens_desk(copy)
+    assert root.post("/admin/users/anna/password", {"password": NEW_PASSWORD, "password2": NEW_PASSWORD}
+                     ).status_code == 302
+    assert not opens_desk(copy) and not opens_desk(anna.client)
+    fresh = Person(app, "anna")
+    assert fresh.login(NEW_PASSWORD).status_code == 302 and opens_desk(fresh.client)
+
+
+def test_deactivating_then_reactivating_does_not_revive_a_session(app, people, root, engine, make_task):
+    make_task()
+    anna = people("anna")
+    copy = anna.replay()
+    assert opens_desk(copy)
+    assert root.post("/admin/users/anna", _profile(_account(engine, "anna"), active=None)).status_code == 302
+    assert root.post("/admin/users/anna", _profile(_account(engine, "anna"))).status_code == 302
+    assert _account(engine, "anna").active
+    assert not opens_desk(copy) and not opens_desk(anna.client)
+
+
+def test_a_role_change_ends_the_sessions_but_a_name_change_does_not(app, people, root, engine, make_task):
+    make_task()
+    anna = people("anna")
+    copy = anna.replay()
+    assert root.post("/admin/users/anna", _profile(_account(engine, "anna"), display_name="Anna A.")
+                     ).status_code == 302
+    assert opens_desk(copy)
+    assert root.post("/admin/users/anna", _profile(_account(engine, "anna"), role="supervisor")).status_code == 302
+    assert not opens_desk(copy)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ivr import users
 from ivr.db import audit_log
 from ivr.db import users as users_table
+from tests.workbench.conftest import opens_desk
 
 
 def test_password_is_hashed_and_checked(engine, clock):
@@ -97,3 +98,19 @@ def test_cli_and_admin_page_share_the_rules(engine, ivr):
     with engine.connect() as conn:
         root = users.load(conn, users.user_id(conn, "root"))
     assert root is not None and root.role == "admin"
+
+
+@pytest.mark.parametrize("commands", [
+    [["reset-password", "anna", "--password", "second password 2"]],
+    [["set", "anna", "--inactive"], ["set", "anna", "--active"]],
+    [["set", "anna", "--role", "supervisor"]],
+])
+def test_cli_account_changes_end_open_sessions(people, ivr, make_task, commands):
+    make_task()
+    anna = people("anna")
+    copy = anna.replay()
+    assert opens_desk(copy)
+    for command in commands:
+        result = ivr("users", *command)
+        assert result.exit_code == 0, result.output
+    assert not opens_desk(copy) and not opens_desk(anna.client)
