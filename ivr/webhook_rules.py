@@ -63,6 +63,7 @@ DIRECTIONS = frozenset({"inbound", "outbound-api", "outbound-dial", "trunking-or
 _HEX = frozenset("0123456789abcdef")
 _KEYS = frozenset("0123456789*#")
 _DIGITS = frozenset("0123456789")
+_DATE = frozenset("0123456789 ,:+-ACDFGJMNOSTUWabcdeghilnoprtuvy")  # RFC 2822 dates: digits, day and month names
 
 
 def _sid(prefix: str, optional: bool = True) -> Callable[[str], bool]:
@@ -109,8 +110,11 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "RecordingUrl": _twilio_url,
     "CallDuration": _number, "Duration": _number, "DialCallDuration": _number, "RecordingDuration": _number,
     "SequenceNumber": _number, "RecordingChannels": _number, "SipResponseCode": _number, "ErrorCode": _number,
+    "Timestamp": lambda v: len(v) <= 40 and _DATE.issuperset(v),  # RFC 2822: Tue, 24 Nov 2026 18:30:00 +0000
 }
 """Key -> check of its value, for every key with a closed vocabulary; the rest (From, To, cities …) is free text."""
+NEEDS_VALUE = frozenset(key for key, check in CHECKS.items() if not check(""))
+"""Checked keys whose value may not be empty (the SIDs that identify the call, the statuses, ApiVersion)."""
 URLS = frozenset({"RecordingUrl"})
 """Checked keys whose values are still partly free."""
 
@@ -132,12 +136,19 @@ def problem(path: str, form: MultiDict, fields: Mapping[str, str], account_sid: 
     if any(len(values) > 1 for values in form.listvalues()):
         return "repeated keys"
     for key, value in fields.items():
+        if not value:
+            if key in NEEDS_VALUE:
+                return f"empty {key}"
+            continue
         check = CHECKS.get(key)
-        if check is not None and not check(value):
-            return f"malformed {key}"
+        if check is not None:
+            if not check(value):
+                return f"malformed {key}"
+            if key not in URLS:
+                continue
         # a free value that swallowed the pairs after it (CallerZip=Digits1 for CallerZip=&Digits=1) holds a key
         # name, and key names mix cases: numbers, countries and Twilio's lower-case words never pay for the search
-        if (check is None or key in URLS) and value != value.lower() and value != value.upper() \
+        if value != value.lower() and value != value.upper() \
                 and any(name in value for name in rule.allowed if name not in fields):
             return f"key name inside {key}"
     if account_sid and fields["AccountSid"] != account_sid:
