@@ -16,8 +16,11 @@ from pathlib import Path
 import click
 
 from ivr import gunicorn_logging
+from ivr.errors import ConfigError
 from ivr.redisserver import RedisServer
 from ivr.settings import ROOT
+from ivr.settings import check_env_numbers
+from ivr.settings import env_number
 
 
 def _folder(path: Path, what: str) -> Path:
@@ -75,14 +78,25 @@ def _dev_secrets(instance: Path) -> dict[str, str]:
     return values
 
 
+def _env_port() -> int:
+    """PORT or 5000, read when `ivr dev` runs (a bad PORT once broke every `ivr` command with a traceback)."""
+    try:
+        return int(env_number(os.environ, "PORT", 5000) or 5000)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.command()
-@click.option("--port", default=int(os.environ.get("PORT", "5000")), show_default=True)
+@click.option("--port", type=int, default=_env_port, show_default="PORT or 5000")
 @click.option("--host", default="127.0.0.1", show_default=True)
 def dev(port: int, host: str) -> None:
     """Run web, worker and a private Redis together on the embedded defaults."""
     instance = _folder(Path(os.environ.get("IVR_INSTANCE_DIR") or ROOT / "instance"), "instance folder")
     _port_free(host, port)
     env = dict(os.environ)
+    problems = check_env_numbers(env)  # one line each here, not a traceback from every child
+    if problems:
+        raise click.ClickException("\n".join(map(str, problems)))
     for name, value in _dev_secrets(instance).items():
         env.setdefault(name, value)
     env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(instance / "metrics"))  # /metrics sums both web workers

@@ -192,6 +192,46 @@ ENV_VARS: dict[str, str] = {
     "IVR_PUBLIC_URL": "public base URL Twilio calls (https://hotline.example.org); used for signatures",
     "IVR_TRUSTED_PROXIES": "number of reverse proxies in front of the app (X-Forwarded-* trusted)",
 }
+ENV_NUMBERS: dict[str, tuple[str, float, float | None]] = {
+    "IVR_TRUSTED_PROXIES": ("whole", 0, None),
+    "IVR_FLOWS_WATCH": ("decimal", 0, None),  # seconds between looks at flows/ (0: no watching)
+    "IVR_LOGIN_MAX_FAILURES": ("whole", 1, None),
+    "IVR_LOGIN_WINDOW_SECONDS": ("whole", 1, None),
+    "IVR_LOGIN_HASH_SLOTS": ("whole", 1, None),
+    "PORT": ("whole", 1, 65535),  # `ivr dev` and the Procfile's bind
+}
+"""Environment variables that must be numbers (kind, least, largest), read here, by the login throttle and the flow
+watcher; checked when settings load, so a start fails with one line naming the variable, never a traceback."""
+_NUMBER = {"whole": re.compile(r"[0-9]{1,9}"), "decimal": re.compile(r"[0-9]{1,9}(\.[0-9]{1,6})?")}
+
+
+def env_number(env: Mapping[str, str], name: str, default: float | None = None) -> float | None:
+    """The number in environment variable `name` (see ENV_NUMBERS), `default` when unset or empty.
+
+    ConfigError "environment: NAME must be ..." when it is not a plain number in range: no sign, exponent, "inf",
+    underscore or non-ASCII digit that int() or float() would take.
+    """
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    kind, least, largest = ENV_NUMBERS[name]
+    value = (int if kind == "whole" else float)(raw) if _NUMBER[kind].fullmatch(raw) else None
+    if value is None or value < least or (largest is not None and value > largest):
+        scope = f"from {least:g} to {largest:g}" if largest is not None else f"{least:g} or more"
+        number = "a whole number" if kind == "whole" else "a number of seconds"
+        raise ConfigError([Problem("environment", 0, f"{name} must be {number}, {scope}")])
+    return value
+
+
+def check_env_numbers(env: Mapping[str, str]) -> list[Problem]:
+    """A problem for each variable of ENV_NUMBERS that is set but not a number in range."""
+    problems = []
+    for name in ENV_NUMBERS:
+        try:
+            env_number(env, name)
+        except ConfigError as exc:
+            problems += exc.problems
+    return problems
 
 
 def _problems(doc: Document, exc: ValidationError) -> list[Problem]:
@@ -263,12 +303,15 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         "secret_key": env.get("SECRET_KEY", ""),
         "public_url": (env.get("IVR_PUBLIC_URL") or "").rstrip("/") or None,
     }
-    if env.get("IVR_TRUSTED_PROXIES"):
-        web = config.web.model_copy(update={"trusted_proxies": int(env["IVR_TRUSTED_PROXIES"])})
+    problems = check_env_numbers(env)
+    proxies = None if problems else env_number(env, "IVR_TRUSTED_PROXIES")
+    if proxies is not None:
+        web = config.web.model_copy(update={"trusted_proxies": int(proxies)})
         values["config"] = config.model_copy(update={"web": web})
     values.update(overrides)
     missing = [name for name, key in (("TWILIO_AUTH_TOKEN", "twilio_auth_token"), ("SECRET_KEY", "secret_key"))
                if not values[key]]
-    if missing:
-        raise ConfigError([Problem("environment", 0, f"{name} is required but not set") for name in missing])
+    problems += [Problem("environment", 0, f"{name} is required but not set") for name in missing]
+    if problems:
+        raise ConfigError(problems)
     return Settings(**values)

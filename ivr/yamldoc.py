@@ -26,7 +26,8 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "" if self.severity == "error" else "warning: "
-        return f"{self.file}:{self.line}: {prefix}{self.message}"
+        where = f"{self.file}:{self.line}" if self.line else self.file  # line 0: the environment, not a file
+        return f"{where}: {prefix}{self.message}"
 
 
 @dataclass

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 import yaml
 
 from ivr.errors import ConfigError
 from ivr.settings import ROOT
+from ivr.settings import env_number
 from ivr.settings import load_settings
 
 ENV = {"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}
@@ -68,6 +73,41 @@ def test_environment_overrides(tmp_path):
     assert settings.redis_url == "redis://r:6379/2"
     assert settings.public_url == "https://hotline.example.org"
     assert settings.config.web.trusted_proxies == 1
+
+
+@pytest.mark.parametrize(("name", "bad", "rule"), [
+    ("IVR_TRUSTED_PROXIES", "two", "a whole number, 0 or more"),
+    ("IVR_TRUSTED_PROXIES", "-1", "a whole number, 0 or more"),
+    ("IVR_TRUSTED_PROXIES", "\u0661", "a whole number, 0 or more"),  # an Arabic-Indic one: int() would take it
+    ("IVR_FLOWS_WATCH", "inf", "a number of seconds, 0 or more"),
+    ("IVR_FLOWS_WATCH", "1e3", "a number of seconds, 0 or more"),
+    ("IVR_LOGIN_MAX_FAILURES", "0", "a whole number, 1 or more"),
+    ("IVR_LOGIN_WINDOW_SECONDS", "15m", "a whole number, 1 or more"),
+    ("PORT", "70000", "a whole number, from 1 to 65535"),
+])
+def test_a_number_in_the_environment_that_is_not_one_is_one_line(name, bad, rule):
+    with pytest.raises(ConfigError) as info:
+        load_settings(dict(ENV, **{name: bad}))
+    assert str(info.value) == f"environment: {name} must be {rule}"
+
+
+def test_numbers_in_the_environment_are_read():
+    settings = load_settings(dict(ENV, IVR_TRUSTED_PROXIES=" 2 ", IVR_FLOWS_WATCH="0.5", PORT="8080"))
+    assert settings.config.web.trusted_proxies == 2
+    assert env_number({"IVR_FLOWS_WATCH": "0.5"}, "IVR_FLOWS_WATCH") == 0.5
+    assert env_number({}, "PORT", 5000) == 5000
+    with pytest.raises(ConfigError) as info:
+        load_settings({"IVR_LOGIN_HASH_SLOTS": "x"})  # every problem at once, each on its line
+    assert str(info.value).splitlines() == ["environment: IVR_LOGIN_HASH_SLOTS must be a whole number, 1 or more",
+                                            "environment: TWILIO_AUTH_TOKEN is required but not set",
+                                            "environment: SECRET_KEY is required but not set"]
+
+
+def test_a_port_that_is_not_a_number_stops_ivr_dev_in_one_line(tmp_path):
+    env = dict(os.environ, PORT="abc", IVR_INSTANCE_DIR=str(tmp_path))
+    assert subprocess.run([sys.executable, "-m", "ivr", "--help"], env=env, capture_output=True).returncode == 0
+    run = subprocess.run([sys.executable, "-m", "ivr", "dev"], env=env, capture_output=True, text=True)
+    assert (run.returncode, run.stderr) == (1, "Error: environment: PORT must be a whole number, from 1 to 65535\n")
 
 
 def test_create_app_starts_without_redis(tmp_path):
