@@ -50,8 +50,13 @@ START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 MODES = ("who", "first", "call")
 LUA = """
 local requests = {}
-local counter = 0
+local threads = 0
+setup = function(thread)  -- each of wrk's two threads takes every other request: none is sent twice
+  thread:set("id", threads)
+  threads = threads + 1
+end
 init = function(args)
+  counter = id
   for line in io.lines("%s") do
     local path, body, signature = line:match("([^\t]*)\t([^\t]*)\t([^\t]*)")
     requests[#requests + 1] = wrk.format("POST", path, {["Content-Type"] = "application/x-www-form-urlencoded",
@@ -59,7 +64,7 @@ init = function(args)
   end
 end
 request = function()
-  counter = counter + 1
+  counter = counter + 2
   return requests[(counter %% #requests) + 1]
 end
 """
