@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC
+from email.utils import format_datetime
 from urllib.parse import parse_qsl
 from urllib.parse import urlencode
 from urllib.parse import urlsplit
@@ -71,6 +73,7 @@ VOCABULARY = {
     "CallDuration": NUMBER, "DialCallDuration": NUMBER, "RecordingDuration": NUMBER, "SequenceNumber": NUMBER,
     "RecordingChannels": st.sampled_from(["1", "2"]), "SipResponseCode": st.sampled_from(["200", "486", "503"]),
     "ErrorCode": st.sampled_from(["11200", "12100", "12300"]),
+    "Timestamp": st.datetimes(timezones=st.just(UTC)).map(format_datetime),  # RFC 2822, as Twilio sends it
     "DialCallSid": st.uuids().map(lambda u: "CA" + u.hex), "ParentCallSid": st.uuids().map(lambda u: "CA" + u.hex),
     "RecordingSid": st.uuids().map(lambda u: "RE" + u.hex),
     "RecordingUrl": st.uuids().map(lambda u: f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/RE"
