@@ -41,6 +41,7 @@ def test_jobs_wait_out_a_database_outage_of_the_worker(stack):
 
     stack.db_link.unlink()  # the worker's path to the database is gone; the web keeps its own
     outage_started = time.monotonic()
+    first_response = len(stack.responses)
     timings: list[float] = []
     before = stack.scalar("SELECT max(id) FROM events")
     for n in range(CALLS):
@@ -66,7 +67,8 @@ def test_jobs_wait_out_a_database_outage_of_the_worker(stack):
     failed_runs = _failures(conn, ids)
     conn.close()
     record("database_down", {
-        "calls_during_outage": CALLS, "webhooks_during_outage": len(timings), "webhook_errors": 0,
+        "calls_during_outage": CALLS, "webhooks_during_outage": len(timings),
+        "webhook_errors": stack.webhook_errors(first_response),
         "slowest_webhook_seconds": round(max(timings), 3), "events_during_outage": len(ids),
         "failed_job_runs": failed_runs, "outage_seconds": round(outage, 1),
         "seconds_to_apply_after_restore": round(recovered, 1), "tasks_expected": CALLS + 1,
