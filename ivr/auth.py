@@ -144,21 +144,15 @@ def _landing(user: User) -> str:
     return url_for("staff.home")
 
 
-def _page(error: str, status: int, retry_after: int | None = None):
-    """The login form again with a message (and Retry-After when waiting helps)."""
-    response = current_app.make_response((render_template("auth/login.html", error=error, lang=ui_lang()), status))
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
-    return response
-
-
 @bp.errorhandler(RateLimitExceeded)
 def _throttled(exc: RateLimitExceeded):
     """Too many attempts (from this address, overall, or for this name): refused before any hashing.
 
-    No audit row: under a flood that would be one database write per refused request (Flask-Limiter logs each).
+    A small fixed page, no template and no audit row: during a flood this answer is what the web processes do
+    all day, and every millisecond of it is a millisecond a caller's webhook waits in the queue.
     """
-    return _page(translate("login_locked"), 429, retry_after=60)
+    wait = throttle.remember_breach(current_app, exc.limit)
+    return throttle.refusal(translate("login_locked"), translate("login"), 429, retry_after=wait)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -171,7 +165,7 @@ def login():
     password = request.form.get("password", "")[:256]
     with throttle.hash_slot(current_app) as slot:
         if not slot:
-            return _page(translate("login_busy"), 503, retry_after=1)
+            return throttle.refusal(translate("login_busy"), translate("login"), 503, retry_after=1)
         with svc.engine.connect() as conn:
             user = users.authenticate(conn, username, password)
     now = svc.clock()
@@ -182,7 +176,7 @@ def login():
             token = staff_sessions.open_session(conn, user.id, now, current_app.permanent_session_lifetime)
             audit.write(conn, user.username, "login", f"user:{user.id}", now)
     if user is None:
-        return _page(translate("login_failed"), 401)
+        return render_template("auth/login.html", error=translate("login_failed"), lang=ui_lang()), 401
     lang = session.get("lang")
     session.clear()  # a fresh session on login: no fixation
     flask_login.login_user(StaffLogin(token, user))

@@ -13,7 +13,9 @@ import fcntl
 import hashlib
 import hmac
 import logging
+import math
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -26,8 +28,12 @@ from flask import request
 from flask.wrappers import Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from markupsafe import escape
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-log = logging.getLogger(__name__)
+from ivr.headers import PRIVATE
+from ivr.i18n import ui_lang
+
 DEFAULTS = {
     "LOGIN_RATE_PER_ADDRESS": ("IVR_LOGIN_RATE_PER_ADDRESS", "20 per minute"),
     "LOGIN_RATE_GLOBAL": ("IVR_LOGIN_RATE_GLOBAL", "60 per minute"),
@@ -56,16 +62,83 @@ def init_app(app: Flask, bp: Blueprint, redis_pool: object | None) -> Limiter:
     limiter = Limiter(get_remote_address, strategy="fixed-window", in_memory_fallback_enabled=True,
                       key_prefix="ivr-login", **storage)  # type: ignore[arg-type]
     limiter.init_app(app)
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)  # not a line per refused attempt of a flood
     only_login = partial(_exempt, bp.name + ".login")
     limiter.limit(_setting("LOGIN_RATE_PER_ADDRESS"), methods=["POST"], exempt_when=only_login)(bp)
-    limiter.limit(_setting("LOGIN_RATE_GLOBAL"), key_func=lambda: "all", methods=["POST"],
+    limiter.limit(_setting("LOGIN_RATE_GLOBAL"), key_func=_everyone, methods=["POST"],
                   exempt_when=only_login)(bp)
     limiter.limit(_failures(1), key_func=_address_and_name, methods=["POST"], exempt_when=only_login,
                   deduct_when=_failed)(bp)
     limiter.limit(_failures(NAME_FACTOR), key_func=_name, methods=["POST"], exempt_when=only_login,
                   deduct_when=_failed)(bp)
     _scope_hooks(app, limiter, bp.name)
+    gate = Gate(app.wsgi_app)
+    if isinstance(app.wsgi_app, ProxyFix):  # behind the proxy fix: the gate must see the client's address
+        gate = Gate(app.wsgi_app.app)
+        app.wsgi_app.app = gate  # type: ignore[method-assign]
+    else:
+        app.wsgi_app = gate  # type: ignore[method-assign]
+    app.extensions["ivr.login_gate"] = gate
+    app.extensions["ivr.limiter"] = limiter
     return limiter
+
+
+class Gate:
+    """WSGI in front of Flask: refuses POST /login at once while this process knows the overall limit or the
+    address's limit is used up for the current window, without a request context, a session or a Redis trip.
+
+    A fixed window, once exceeded, stays exceeded until it resets, so nothing is refused that the limiter would
+    let through. During a flood this is all a web process does for it (gunicorn parses the request, this answers).
+    """
+
+    MAX_ADDRESSES = 4096
+    """Addresses remembered at most (each entry lives until its window resets)."""
+    BODY = (b'<!doctype html><html><meta charset="utf-8"><title>429</title><p role="alert">Zu viele Anmeldeversuche. '
+            b'Bitte sp\xc3\xa4ter erneut versuchen. / Too many login attempts. Please try again later.</p>'
+            b'<p><a href="/login">Anmelden / Log in</a></p></html>')
+
+    def __init__(self, app):
+        self.app = app
+        self.everyone_until = 0.0
+        self.address_until: dict[str, float] = {}
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/login" and environ.get("REQUEST_METHOD") == "POST":
+            until = max(self.everyone_until, self.address_until.get(environ.get("REMOTE_ADDR") or "", 0.0))
+            wait = until - time.time()
+            if wait > 0:
+                start_response("429 TOO MANY REQUESTS", [
+                    ("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(self.BODY))),
+                    ("Retry-After", str(math.ceil(wait))), *PRIVATE])
+                return [self.BODY]
+        return self.app(environ, start_response)
+
+    def remember(self, key_func: object, address: str, reset_at: float) -> None:
+        """Note a breached overall or per-address limit until its window resets (others are per name)."""
+        if key_func is _everyone:
+            self.everyone_until = reset_at
+        elif key_func is get_remote_address:
+            if len(self.address_until) >= self.MAX_ADDRESSES:
+                now = time.time()
+                self.address_until = {a: t for a, t in self.address_until.items() if t > now}
+                if len(self.address_until) >= self.MAX_ADDRESSES:
+                    self.address_until.clear()
+            self.address_until[address] = reset_at
+
+
+def remember_breach(app: Flask, limit: object) -> int:
+    """Tell the gate about a breached limit; return the seconds until its window resets (for Retry-After)."""
+    current = app.extensions["ivr.limiter"].current_limit
+    reset_at = float(current.reset_at) if current is not None else time.time() + 60
+    app.extensions["ivr.login_gate"].remember(getattr(limit, "key_func", None), get_remote_address(), reset_at)
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def refusal(message: str, link: str, status: int, retry_after: int) -> Response:
+    """A refused attempt: a few bytes of HTML with the message and a link back to the form, no template."""
+    body = (f'<!doctype html><html lang="{escape(ui_lang())}"><meta charset="utf-8"><title>{status}</title>'
+            f'<p role="alert">{escape(message)}</p><p><a href="/login">{escape(link)}</a></p></html>')
+    return Response(body, status, headers={"Retry-After": str(retry_after)}, mimetype="text/html")
 
 
 def _scope_hooks(app: Flask, limiter: Limiter, blueprint: str) -> None:
@@ -76,6 +149,10 @@ def _scope_hooks(app: Flask, limiter: Limiter, blueprint: str) -> None:
         for func in mine:
             funcs[None].remove(func)
             funcs.setdefault(blueprint, []).append(func)
+
+
+def _everyone() -> str:
+    return "all"
 
 
 def _exempt(endpoint: str) -> bool:

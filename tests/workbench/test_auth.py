@@ -255,3 +255,19 @@ def test_without_redis_the_limits_hold_per_process(tmp_path, database_url, engin
     assert [_attempt(app, "anna") for _ in range(5)] == [401] * 5
     assert _attempt(app, "anna", PASSWORD) == 429  # the lockout still holds, kept in this process's memory
     assert _attempt(app, "anna", PASSWORD, address="10.0.5.1") == 302
+
+
+def test_a_used_up_limit_is_refused_before_flask_and_redis(app, people, redis_conn):
+    people("anna")
+    app.config["LOGIN_RATE_PER_ADDRESS"] = "2 per minute"
+    assert [_attempt(app, f"ghost{i}", address="10.0.6.1") for i in range(3)] == [401, 401, 429]
+    flooder = Person(app, "ghost")
+    flooder.client.environ_base["REMOTE_ADDR"] = "10.0.6.1"
+    token = Person.token(flooder.client.get("/login").get_data(as_text=True))
+    before = redis_conn.info("stats")["total_commands_processed"]
+    for i in range(10):
+        response = flooder.client.post("/login", data={"username": f"x{i}", "password": "y" * 12, "csrf_token": token})
+        assert response.status_code == 429 and 0 < int(response.headers["Retry-After"]) <= 60
+        assert response.headers["Cache-Control"] == "no-store"
+    assert redis_conn.info("stats")["total_commands_processed"] - before <= 2  # the INFO calls themselves
+    assert _attempt(app, "anna", PASSWORD, address="10.0.6.2") == 302
