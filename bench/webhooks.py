@@ -122,8 +122,9 @@ Webhook = tuple[str, dict[str, str], int]
 """A recorded request: full URL, form, expected status."""
 
 
-def record_calls(base: str) -> dict[str, list[list[Webhook]]]:
-    """Walk real calls against the served hotline; return each mode's calls as lists of their webhooks."""
+def record_calls(base: str, client=None) -> dict[str, list[list[Webhook]]]:
+    """Walk real calls against the served hotline (or a Flask test `client`); return each mode's calls as lists
+    of their webhooks."""
     from tests.support.phone import Phone
 
     def phone(calls: list[list[Webhook]]) -> Phone:
@@ -132,6 +133,10 @@ def record_calls(base: str) -> dict[str, list[list[Webhook]]]:
         session = requests.Session()
 
         def post(url, data, headers):
+            if client is not None:
+                answer = client.post(url, data=data, headers=headers)
+                hooks.append((url, dict(data), answer.status_code))
+                return answer.status_code, answer.data
             response = session.post(url, data=data, headers=headers, timeout=10)
             hooks.append((url, dict(data), response.status_code))
             return response.status_code, response.content
@@ -196,6 +201,100 @@ def _check(calls: list[list[Webhook]], salt: int) -> None:
             assert got.status_code == status, (url, got.status_code, got.text[:300])
 
 
+def _environs(calls: list[list[Webhook]], count: int, salt: int, base: str) -> list[tuple[str, dict]]:
+    """WSGI environs of every webhook of `count` fresh calls, signed, labelled by call, position and key."""
+    from werkzeug.test import EnvironBuilder
+
+    validator = RequestValidator(TOKEN)
+    environs = []
+    for index in range(count):
+        for number, hooks in enumerate(calls):
+            sid = f"CA{number:x}{salt:02x}{index + 1:029x}"
+            for position, (url, form, _) in enumerate(hooks):
+                signed = dict(form, CallSid=sid)
+                parts = urlsplit(url)
+                what = form.get("Digits") or form.get("DialCallStatus") or form.get("CallStatus", "")
+                environs.append((f"{number}.{position:02d} {parts.path} {what}", EnvironBuilder(
+                    path=parts.path, query_string=parts.query, base_url=base, method="POST", data=urlencode(signed),
+                    content_type="application/x-www-form-urlencoded",
+                    headers={"X-Twilio-Signature": validator.compute_signature(url, signed)}).get_environ()))
+    return environs
+
+
+def _loop(app, environs: list, statuses: dict[str, int], spent: dict[str, float]):
+    """A callable that sends every prepared request to the app, then waits for its background writes."""
+    def start_response(status, headers, exc_info=None):
+        statuses[status] = statuses.get(status, 0) + 1
+
+    def loop():
+        clock = time.thread_time  # this thread's CPU: each webhook's own share (the background threads' apart)
+        for label, environ in environs:
+            began = clock()
+            b"".join(app.wsgi_app(environ, start_response))
+            spent[label] = spent.get(label, 0.0) + clock() - began
+        svc = app.extensions.get("ivr")
+        if svc is not None:
+            svc.intake.flush()
+            if svc.tracker is not None:
+                svc.tracker.flush()
+
+    return loop
+
+
+def cpu(modes: list[str], calls: int, rounds: int, database: str | None, profile: Path | None,
+        details: bool = False) -> None:
+    """In-process CPU per webhook: the apps' WSGI callables called directly (no server, no wrk), the hotline's
+    background threads (path tracker, job queueing) counted, since they share the process's cores; bare Flask on
+    the same requests right after each hotline round."""
+    import cProfile
+
+    from bench.bare import app as bare_app
+
+    tmp = Path(tempfile.mkdtemp(prefix="ivr-cpu-"))
+    redis_server = RedisServer(directory=tmp / "redis").start()
+    database = database or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    if database.startswith("postgresql"):
+        import sqlalchemy as sa
+
+        engine = db.make_engine(database)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    db.upgrade(database)
+    (tmp / "metrics").mkdir()
+    os.environ.update(TWILIO_AUTH_TOKEN=TOKEN, SECRET_KEY="bench", DATABASE_URL=database, REDIS_URL=redis_server.url,
+                      IVR_INSTANCE_DIR=str(tmp), IVR_LOG_FORMAT="json", IVR_FLOWS_WATCH="0",
+                      PROMETHEUS_MULTIPROC_DIR=str(tmp / "metrics"))
+    try:
+        apps = {"hotline": hotline_app(), "bare": bare_app()}
+        base = "http://127.0.0.1:8000"
+        recorded = record_calls(base, apps["hotline"].test_client())
+        for salt, (mode, rnd) in enumerate((mode, rnd) for mode in modes for rnd in range(rounds)):
+            used = {}
+            for side, app in apps.items():
+                environs = _environs(recorded[mode], calls, salt, base)
+                statuses: dict[str, int] = {}
+                spent: dict[str, float] = {}
+                loop = _loop(app, environs, statuses, spent)
+                cpu_before, wall_before = time.process_time(), time.perf_counter()
+                if profile is not None and rnd == rounds - 1 and side == "hotline":
+                    profiler = cProfile.Profile(time.process_time)
+                    profiler.runcall(loop)
+                    profiler.dump_stats(str(profile.with_suffix(f".{mode}.prof")))
+                else:
+                    loop()
+                cpu_used, wall = time.process_time() - cpu_before, time.perf_counter() - wall_before
+                used[side] = cpu_used / len(environs) * 1e6
+                print(f"{mode:<8}{side:<9}{len(environs):>6} webhooks  CPU {used[side]:7.0f} us/webhook  "
+                      f"wall {wall / len(environs) * 1e6:7.0f} us/webhook  answers {statuses}")
+                if details and rnd == rounds - 1:
+                    for label, seconds in sorted(spent.items()):
+                        print(f"    {label:<40}{seconds / calls * 1e6:8.0f} us in the request's thread")
+            print(f"{mode:<8}hotline / bare CPU per webhook: {used['hotline'] / used['bare']:.2f}x")
+    finally:
+        redis_server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
@@ -208,9 +307,16 @@ def main() -> None:
     parser.add_argument("--database-url", help="serve from this database (emptied first!) instead of a SQLite file")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--no-redis", action="store_true", help="serve without Redis (to see what it costs)")
+    parser.add_argument("--cpu", type=int, metavar="CALLS",
+                        help="instead: CPU per webhook in this process for CALLS fresh calls per mode (no wrk)")
+    parser.add_argument("--details", action="store_true", help="with --cpu: CPU of each webhook of the calls")
+    parser.add_argument("--profile", type=Path, help="with --cpu: write cProfile stats to PROFILE.<mode>.prof")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     assert set(modes) <= set(MODES), f"modes are {MODES}"
+    if args.cpu:
+        cpu(modes, args.cpu, args.rounds, args.database_url, args.profile, args.details)
+        return
 
     tmp = Path(tempfile.mkdtemp(prefix="ivr-bench-"))
     redis_server = RedisServer(directory=tmp / "redis").start()

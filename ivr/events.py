@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,13 +27,28 @@ log = logging.getLogger(__name__)
 
 
 class Intake:
-    """Stores events (database first, encrypted spool file as last resort) and queues their processing."""
+    """Stores events (database first, encrypted spool file as last resort) and queues their processing.
+
+    A webhook waits only for the commit: the new events' ids are handed to one background thread per process,
+    which queues them in one Redis round trip per batch (a busy process gathers several webhooks' events into
+    one). The rows are durable before the webhook answers; a process that dies before its thread queued them
+    leaves rows the relay re-queues once they are STALE_AFTER old without a job.
+    """
 
     def __init__(self, engine: Engine, redis_conn: redis.Redis | None, breaker: Breaker, cipher: Cipher,
-                 spool_dir: str | Path, failure_ttl: int = queue.FAILURE_TTL):
+                 spool_dir: str | Path, failure_ttl: int = queue.FAILURE_TTL,
+                 before_queueing: Callable[[], object] | None = None):
         self.engine, self.redis, self.breaker, self.cipher = engine, redis_conn, breaker, cipher
         self.spool_dir = Path(spool_dir)
         self.failure_ttl = failure_ttl
+        self._insert = _insert_new(engine).returning(events.c.id, events.c.dedupe_key)
+        self.before_queueing = before_queueing
+        """Called before each batch is queued (the path tracker's flush: a job finds the call's nodes in Redis)."""
+        self._waiting: list[int] = []
+        self._wake = threading.Condition()
+        self._queueing = threading.Lock()  # one batch at a time, from the thread or flush()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
 
     def submit(self, kind: str, call_sid: str, dedupe_key: str, payload: dict[str, Any], now: datetime) -> int | None:
         """Store an event once (by dedupe_key) and queue it; return its id, or None when known or spooled."""
@@ -53,17 +70,67 @@ class Intake:
                 self._spool(kind, call_sid, dedupe_key, payload, now)
             return [None] * len(items)
         fresh = [event_id for event_id in ids if event_id is not None]
-        if fresh and not self.enqueue_many(fresh):
-            self._unqueued(fresh)
+        if fresh:
+            if self.redis is None or not self.breaker.closed or self._stopped:
+                self._unqueued(fresh)  # no Redis to queue on: the relay's next pass takes them
+            else:
+                self._hand_over(fresh)
         return ids
+
+    def _hand_over(self, ids: list[int]) -> None:
+        with self._wake:
+            self._waiting.extend(ids)
+            self._wake.notify()
+        if self._thread is None or not self._thread.is_alive():
+            self._start()
+
+    def _start(self) -> None:
+        with self._wake:  # started in the serving process on first use, never before a fork
+            if (self._thread is None or not self._thread.is_alive()) and not self._stopped:
+                self._thread = threading.Thread(target=self._loop, name="event-queueing", daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._waiting and not self._stopped:
+                    self._wake.wait()
+                if self._stopped:
+                    return
+            try:
+                self.flush()
+            except Exception:  # the thread must survive anything; the relay queues what it left
+                log.exception("queueing events failed; the relay will queue them")
+
+    def flush(self) -> int:
+        """Queue every event handed over so far, now (tests before running jobs, shutdown); returns how many."""
+        with self._queueing:
+            with self._wake:
+                batch, self._waiting = self._waiting, []
+            if not batch:
+                return 0
+            if self.before_queueing is not None:
+                self.before_queueing()
+            if not self.enqueue_many(batch, fresh=True):
+                self._unqueued(batch)
+            return len(batch)
+
+    def stop(self) -> None:
+        """Queue what is waiting and end the thread (tests, commands, shutdown)."""
+        with self._wake:
+            self._stopped = True
+            self._wake.notify()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2)
+        self.flush()
 
     def _store(self, items: list[tuple[str, str, str, dict[str, Any]]], now: datetime) -> list[int | None]:
         rows = [{"kind": kind, "call_sid": call_sid, "dedupe_key": dedupe_key[:160], "payload": json.dumps(payload),
                  "created_at": now, "enqueued_at": now, "attempts": 0}
                 for kind, call_sid, dedupe_key, payload in items]
-        insert = _insert_new(self.engine).values(rows).returning(events.c.id, events.c.dedupe_key)
         with self.engine.begin() as conn:  # a Twilio retry of the same webhook inserts nothing: the first one counts
-            stored = {key: event_id for event_id, key in conn.execute(insert)}
+            # parameters apart from the statement: one compiled form, cached (a VALUES list is compiled each time)
+            stored = {key: event_id for event_id, key in conn.execute(self._insert, rows if len(rows) > 1 else rows[0])}
         return [stored.get(row["dedupe_key"]) for row in rows]
 
     def enqueue(self, event_id: int, now: datetime) -> bool:
@@ -77,13 +144,19 @@ class Intake:
             pass  # the relay may queue it again; the unique job id and idempotent job make that harmless
         return True
 
-    def enqueue_many(self, ids: list[int]) -> bool:
-        """Queue the events' jobs; False when Redis is unavailable (the rows stay for the relay)."""
+    def enqueue_many(self, ids: list[int], fresh: bool = False) -> bool:
+        """Queue the events' jobs; False when Redis is unavailable (the rows stay for the relay).
+
+        `fresh`: the rows were inserted just now, so none has a job yet: all go in one round trip; otherwise each
+        is queued unless it has a job already."""
         if self.redis is None or not self.breaker.closed:
             return False
         try:
-            for event_id in ids:
-                queue.enqueue_event(self.redis, event_id, self.failure_ttl)
+            if fresh:
+                queue.enqueue_events(self.redis, ids, self.failure_ttl)
+            else:
+                for event_id in ids:
+                    queue.enqueue_event(self.redis, event_id, self.failure_ttl)
         except redis.RedisError as exc:
             self.breaker.trip()
             log.warning("redis unavailable, event(s) %s left for the relay: %s", ids, type(exc).__name__)

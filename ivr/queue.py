@@ -31,6 +31,18 @@ def enqueue_event(conn: redis.Redis, event_id: int, failure_ttl: int = FAILURE_T
     return True
 
 
+def enqueue_events(conn: redis.Redis, event_ids: list[int], failure_ttl: int = FAILURE_TTL) -> None:
+    """Queue the jobs of freshly stored events in one round trip (one MULTI/EXEC pipeline).
+
+    Not `unique` (RQ's unique enqueue is a script per job): a fresh event's id is new, and the only other enqueuer,
+    the relay, takes an event only once it is STALE_AFTER old without a job; should both ever queue one, the job
+    runs twice, and process_event is idempotent (a processed event is skipped)."""
+    queue = Queue("calls", connection=conn)
+    queue.enqueue_many([Queue.prepare_data("workers.jobs.process_event", (event_id,), job_id=event_job_id(event_id),
+                                           retry=RETRY, failure_ttl=failure_ttl, result_ttl=600, timeout=120)
+                        for event_id in event_ids])
+
+
 def enqueue_maintenance(conn: redis.Redis, func: str, *args: object, job_id: str | None = None) -> None:
     """Queue a maintenance job (downloads, retention) by dotted name, with plain arguments only."""
     queue = Queue("maintenance", connection=conn)

@@ -77,7 +77,8 @@ class Services:
         self.renderer = Renderer(lambda state: callstate.encode(state, self.cipher))
         self.intake = Intake(self.engine, self.redis, self.breaker, self.cipher,
                              Path(settings.instance_dir) / "spool",
-                             settings.config.retention.failed_jobs_days * 86400)
+                             settings.config.retention.failed_jobs_days * 86400,
+                             before_queueing=self.tracker.flush if self.tracker is not None else None)
         self.allowed_countries = frozenset(settings.config.callbacks.allowed_countries)
         self.menu_steps = StepCache()
 
@@ -85,6 +86,7 @@ class Services:
         """Stop this process's background threads and close its connections (tests, commands, shutdown)."""
         self.store.stop()
         self.closures.stop()
+        self.intake.stop()  # queues what is waiting, after the tracker's nodes
         if self.tracker is not None:
             self.tracker.stop()
         if self.redis is not None:
@@ -218,13 +220,15 @@ class CallbackFacts(NamedTuple):
 
 class CachedStep(NamedTuple):
     """A step as answered: its result, flow version and TwiML; for a step that read the closures, their
-    generation and the instant they change."""
+    generation and the instant they change; whether a replay of it must be refused (a step inside a desk or
+    callback node, e.g. the callback promise, tells of what an earlier step did)."""
 
     step: Step
     version: str
     body: bytes
     generation: int | None = None
     until: datetime | None = None
+    guarded: bool = False
 
 
 def services() -> Services:

@@ -72,10 +72,10 @@ class Tracker:
 
     def flush(self) -> int:
         """Write what is pending in one pipeline; keep it for later when Redis fails. Returns entries written."""
-        if not self._pending or not self.breaker.closed:
+        if not self.breaker.closed:
             return 0
-        with self._flushing:
-            return self._flush()
+        with self._flushing:  # waits for a batch being written: a caller may rely on it being in Redis after this
+            return self._flush() if self._pending else 0
 
     def _flush(self) -> int:
         batch = []

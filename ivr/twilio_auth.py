@@ -7,6 +7,9 @@ import base64
 import hashlib
 import hmac
 import logging
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from urllib.parse import urlparse
 from urllib.parse import urlunparse
 
@@ -20,13 +23,21 @@ SEEN_PREFIX = "ivr:seen:"
 """Redis key prefix of the signatures of webhooks already taken."""
 
 
-def signature(token: str, url: str, form: MultiDict) -> str:
+Form = MultiDict | Mapping[str, str] | Sequence[tuple[str, str]]
+"""A POST form: a MultiDict, a plain mapping, or its (key, value) pairs in order."""
+
+
+def signature(token: str, url: str, form: Form) -> str:
     """Compute Twilio's signature: HMAC-SHA1 over the URL and the sorted POST parameters, base64."""
-    parts = [url]
-    for key in sorted(form.keys()):
-        for value in sorted(set(form.getlist(key))):
-            parts.append(key + value)
-    mac = hmac.new(token.encode("utf-8"), "".join(parts).encode("utf-8"), hashlib.sha1)
+    if isinstance(form, MultiDict):
+        pairs: Iterable[tuple[str, str]] = form.items(multi=True)
+    elif isinstance(form, Mapping):
+        pairs = form.items()
+    else:
+        pairs = form
+    # keys sorted, each key's distinct values sorted: the order of the distinct (key, value) pairs
+    data = url + "".join([key + value for key, value in sorted(set(pairs))])
+    mac = hmac.new(token.encode("utf-8"), data.encode("utf-8"), hashlib.sha1)
     return base64.b64encode(mac.digest()).decode()
 
 
@@ -43,7 +54,7 @@ def _port_variants(url: str) -> list[str]:
     return []
 
 
-def is_valid(token: str, url: str, form: MultiDict, given: str | None) -> bool:
+def is_valid(token: str, url: str, form: Form, given: str | None) -> bool:
     """True when `given` is Twilio's signature of this request for this token."""
     if not token or not given:
         return False

@@ -13,7 +13,6 @@ from flask import Response
 from flask import abort
 from flask import g
 from flask import request
-from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ivr import callstate
@@ -39,20 +38,17 @@ MAX_FIELD = 512
 """Longest form value we read; Twilio's are far shorter, anything longer is hostile."""
 MAX_BODY = 64 * 1024
 """Largest webhook body parsed directly (the app's MAX_CONTENT_LENGTH refuses more)."""
-REPLAY_CHECKED = frozenset({"/voice/incoming", "/voice/step", "/voice/status", "/voice/recording"})
-"""Webhooks with effects, taken once per signature (the fallback changes nothing and needs no Redis)."""
-ACKNOWLEDGED = frozenset({"/voice/status", "/voice/recording"})
 
 
 class _Webhook:
     """What one webhook request carries, read once: the public base URL, Twilio's form and its fields."""
 
-    __slots__ = ("base", "form", "fields")
+    __slots__ = ("base", "form", "fields", "signature")
 
-    def __init__(self, base: str, form: MultiDict):
-        self.base, self.form = base, form
-        # one pass over the form; MultiDict.get raises and catches on every missing key
-        self.fields = {k: v[:MAX_FIELD] for k, v in form.items()}
+    def __init__(self, base: str, form: list[tuple[str, str]], signature: str | None = None):
+        self.base, self.form, self.signature = base, form, signature  # form: (key, value) pairs in order
+        # each key's first value, as MultiDict.get would give it (a repeated key is refused by the rules)
+        self.fields = {k: v[:MAX_FIELD] for k, v in reversed(form)} if form else {}
 
     def field(self, name: str) -> str:
         return self.fields.get(name) or ""
@@ -62,21 +58,24 @@ def _base_of(req: Request, svc: Services) -> str:
     return svc.settings.public_url or (req.scheme + "://" + req.host + req.script_root)
 
 
+def _split(body: str) -> list[tuple[str, str]]:
+    return [item.partition("=")[::2] for item in body.split("&") if item]  # type: ignore[misc]
+
+
 def _pairs(body: str) -> list[tuple[str, str]]:
-    """A urlencoded body as (key, value) pairs; only escaped items pay for unquoting (most of Twilio's are plain)."""
-    pairs = []
-    for item in body.split("&"):
-        if item:
-            key, _, value = item.partition("=")
-            pairs.append((unquote_plus(key), unquote_plus(value)) if "%" in item or "+" in item else (key, value))
-    return pairs
+    """A urlencoded body as (key, value) pairs, as parse_qsl reads it, in as few unquoting calls as possible."""
+    if "%" in body or "+" in body:
+        if "%26" in body or "%3D" in body or "%3d" in body:  # an escaped & or =: unquote item by item
+            return [(unquote_plus(key), unquote_plus(value)) for key, value in _split(body)]
+        body = unquote_plus(body)  # nothing escaped decodes to a separator: unquote it all at once, then split
+    return _split(body)
 
 
-def _form_of(req: Request) -> MultiDict:
+def _form_of(req: Request) -> list[tuple[str, str]]:
     if req.mimetype == "application/x-www-form-urlencoded" and (req.content_length or 0) <= MAX_BODY:
         # Twilio always posts a small urlencoded form: parse it directly, skipping werkzeug's stream machinery
-        return MultiDict(_pairs(req.get_data(cache=False, parse_form_data=False).decode("utf-8", "replace")))
-    return req.form
+        return _pairs(req.get_data(cache=False, parse_form_data=False).decode("utf-8", "replace"))
+    return list(req.form.items(multi=True))
 
 
 def _webhook() -> _Webhook:
@@ -97,12 +96,13 @@ def _xml(body: bytes, status: int = 200) -> Response:
 
 
 @bp.before_request
-def _check_signature() -> tuple[str, int] | None:
-    """Signed by Twilio, shaped as Twilio sends it, never taken before: else 403 (409 for a replayed call step)."""
+def _check_signature() -> None:
+    """Signed by Twilio and shaped as Twilio sends it: else 403. (A replay is refused where it could do harm:
+    see `_answer`.)"""
     svc = services()
     req = request._get_current_object()  # type: ignore[attr-defined]
-    hook = _Webhook(_base_of(req, svc), _form_of(req))
     given = req.headers.get("X-Twilio-Signature")
+    hook = _Webhook(_base_of(req, svc), _form_of(req), given)
     if svc.settings.validate_signatures:
         query = req.query_string.decode("latin-1")
         url = hook.base + req.path + ("?" + query if query else "")
@@ -112,11 +112,6 @@ def _check_signature() -> tuple[str, int] | None:
     if problem is not None:
         log.warning("webhook %s refused: %s", req.path, problem)  # key names only, never values
         abort(403)
-    if given and req.path in REPLAY_CHECKED and not first_delivery(svc.redis, svc.breaker, given, CALL_KEY_TTL):
-        log.warning("call %s: replayed webhook %s refused", hook.field("CallSid"), req.path)
-        if req.path in ACKNOWLEDGED:  # Twilio itself may repeat these: acknowledged, not stored again
-            return "", 204
-        abort(409)
     g.ivr_hook = hook
     return None
 
@@ -157,8 +152,23 @@ def _record_effects(svc: Services, step: Step, call_sid: str, version: str) -> N
 
 
 def _answer(svc: Services, step: Step, hook: _Webhook, version: str, now: datetime, started: bool = False,
-            body: bytes | None = None) -> Response:
+            body: bytes | None = None, guarded: bool = False) -> Response:
+    """Note the step, store its effects and answer it; a replayed step that could do harm is refused (409).
+
+    A signed request is taken once (one Redis SET NX on its signature) when a replay could do harm: the step has
+    effects (a transfer reached, a callback), holds personal data, or is `guarded`: it read the world (office
+    hours, the caller's number, the database) or continues inside a desk or callback node (the callback promise
+    tells of a task an earlier step created) — replayed later, such a step would tell or do what no longer holds.
+    A menu step whose answer depends only on the URL state, the keys and the closures skips the check: replayed,
+    it answers the same and writes the same path members (keyed by position), so it changes nothing. Status and
+    recording callbacks need no check either: their events are stored once by their dedupe key (INSERT ... ON
+    CONFLICT DO NOTHING), so a replay is acknowledged (204) and stored nowhere; Twilio's own retries alike.
+    """
     call_sid = hook.field("CallSid")
+    if (step.effects or step.private or guarded) and hook.signature and \
+            not first_delivery(svc.redis, svc.breaker, hook.signature, CALL_KEY_TTL):
+        log.warning("call %s: replayed webhook %s refused", call_sid, request.path)
+        abort(409)
     svc.track(call_sid, step, version, now, started=started)
     if step.effects:
         _record_effects(svc, step, call_sid, version)
@@ -166,14 +176,14 @@ def _answer(svc: Services, step: Step, hook: _Webhook, version: str, now: dateti
 
 
 def _remember(svc: Services, key: tuple, step: Step, version: str, base: str, touched: list[bool],
-              now: datetime) -> None:
+              now: datetime, guarded: bool = False) -> None:
     """Keep a step that depends on nothing but the URL, the keys and perhaps the closures, with its answer."""
     if touched[0] or step.private or step.effects:
         return
     generation, until = None, None
     if touched[1]:
         generation, until = svc.closures.generation, svc.closures.get(now).changes_at
-    svc.menu_steps.put(key, CachedStep(step, version, svc.renderer.render(step, base), generation, until))
+    svc.menu_steps.put(key, CachedStep(step, version, svc.renderer.render(step, base), generation, until, guarded))
 
 
 @bp.post("/incoming")
@@ -184,11 +194,12 @@ def incoming() -> Response:
     key = (hook.base, "incoming", bundle.version)
     cached = svc.menu_steps.get(key, svc.closures, now)
     if cached is not None:
-        return _answer(svc, cached.step, hook, cached.version, now, started=True, body=cached.body)
+        return _answer(svc, cached.step, hook, cached.version, now, started=True, body=cached.body,
+                       guarded=cached.guarded)
     touched = [False, False]
     step = runtime.start(bundle, svc.context(hook.fields, now, touched))
     _remember(svc, key, step, bundle.version, hook.base, touched, now)
-    return _answer(svc, step, hook, bundle.version, now, started=True)
+    return _answer(svc, step, hook, bundle.version, now, started=True, guarded=touched[0])
 
 
 @bp.post("/step")
@@ -202,7 +213,7 @@ def step() -> Response:
     now = svc.clock()
     cached = svc.menu_steps.get(key, svc.closures, now) if key else None
     if cached is not None:
-        return _answer(svc, cached.step, hook, cached.version, now, body=cached.body)
+        return _answer(svc, cached.step, hook, cached.version, now, body=cached.body, guarded=cached.guarded)
     state = callstate.decode(req.args, svc.cipher)
     if state is None:
         return incoming()
@@ -222,19 +233,20 @@ def step() -> Response:
     except UnknownNodeError:
         log.warning("call %s: unknown node %r, starting over", field("CallSid"), state.node)
         result = runtime.start(bundle, ctx)
+    guarded = touched[0] or bool(state.sub)  # read the world, or inside a desk or callback node
     if key:
-        _remember(svc, key, result, bundle.version, hook.base, touched, now)
-    return _answer(svc, result, hook, bundle.version, now)
+        _remember(svc, key, result, bundle.version, hook.base, touched, now, guarded)
+    return _answer(svc, result, hook, bundle.version, now, guarded=guarded)
 
 
 @bp.post("/status")
 def status() -> tuple[str, int]:
-    """Take a call status callback (any order, any repetition); the job keeps the latest state."""
+    """Take a call status callback (any order, any repetition: stored once by its dedupe key); the job keeps the
+    latest state. This process's last nodes of the call reach Redis before the job is queued (the intake's
+    thread flushes the tracker first), so the webhook itself waits on no Redis round trip."""
     svc = services()
     call_sid, call_status = _field("CallSid"), _field("CallStatus")
     if call_sid and call_status in webhook_rules.CALL_STATUSES:  # the rules refused others; kept for direct calls
-        if svc.tracker is not None:
-            svc.tracker.flush()  # this process's last nodes of the call reach Redis before the job reads them
         now = svc.clock()
         svc.intake.submit("status", call_sid, f"status:{call_sid}:{call_status}:{_field('SequenceNumber')}",
                           {"status": call_status, "duration": _field("CallDuration"),

@@ -124,8 +124,10 @@ def _name(key: str) -> str:
     return repr(key) if key.isascii() and key.isalpha() and len(key) <= 40 else f"<{len(key)} other characters>"
 
 
-def problem(path: str, form: MultiDict, fields: Mapping[str, str], account_sid: str | None) -> str | None:
-    """Why this webhook's form is not one Twilio sends to `path` (safe to log: no values), or None when it is."""
+def problem(path: str, form: MultiDict | list[tuple[str, str]], fields: Mapping[str, str],
+            account_sid: str | None) -> str | None:
+    """Why this webhook's form (a MultiDict or its pairs; `fields`: each key's value) is not one Twilio sends to
+    `path` (safe to log: no values), or None when it is."""
     rule = RULES.get(path)
     if rule is None:
         return None
@@ -133,7 +135,7 @@ def problem(path: str, form: MultiDict, fields: Mapping[str, str], account_sid: 
         return "unknown keys " + ", ".join(sorted(_name(k) for k in fields if k not in rule.allowed))
     if not rule.required.issubset(fields):
         return "missing keys " + ", ".join(sorted(rule.required.difference(fields)))
-    if any(len(values) > 1 for values in form.listvalues()):
+    if len(form) != len(fields) if isinstance(form, list) else any(len(v) > 1 for v in form.listvalues()):
         return "repeated keys"
     for key, value in fields.items():
         if not value:

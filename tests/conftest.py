@@ -160,6 +160,8 @@ def work(redis_conn, settings, monkeypatch):
     monkeypatch.setattr(context, "get", lambda: env)
 
     def run() -> None:
+        for svc in list(Services.instances):  # webhooks queue their jobs from a thread: have them queued now
+            svc.intake.flush()
         queues = [Queue(name, connection=redis_conn) for name in QUEUE_NAMES]
         SimpleWorker(queues, connection=redis_conn).work(burst=True)
 

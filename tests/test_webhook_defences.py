@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import xml.etree.ElementTree as ET
 from datetime import UTC
 from datetime import datetime
 
@@ -118,14 +119,30 @@ class TestResplitForm:
 
 
 class TestReplays:
-    def test_replayed_step_is_refused_and_adds_no_node(self, phone, client, app):
+    def test_replayed_menu_step_answers_the_same_and_adds_no_node(self, phone, client, app, redis_conn):
+        """A step that depends only on the URL and the keys is harmless replayed: not even checked (no Redis)."""
         caller = _at_menu(phone)
-        caller.press("1")
+        turn = caller.press("1")
         path = _tracked_path(app, caller.call_sid)
         url, form, headers = caller.sent[-1]
-        assert client.post(url, data=form, headers=headers).status_code == 409
+        replayed = client.post(url, data=form, headers=headers)
+        assert replayed.status_code == 200
+        assert ET.tostring(ET.fromstring(replayed.data)) == ET.tostring(turn.root)  # the same answer
         assert _tracked_path(app, caller.call_sid) == path
         assert len(path) == len(set(path)) and path[0] == "greeting"
+        assert not list(redis_conn.scan_iter("ivr:seen:*"))  # no menu step of this call paid for the check
+
+    def test_replayed_step_with_effects_is_refused_and_adds_no_node(self, phone, client, app, engine):
+        caller = _at_menu(phone)
+        caller.press("1")  # residence
+        assert caller.press("1").dialed  # the immigration office: a transfer (its desk is an effect)
+        assert caller.dial_ends("completed").hung_up  # the Dial action: "reached" stored
+        path = _tracked_path(app, caller.call_sid)
+        for url, form, headers in caller.sent[-2:]:
+            assert client.post(url, data=form, headers=headers).status_code == 409
+        assert _tracked_path(app, caller.call_sid) == path and path[0] == "greeting"
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(events)).scalar() == 1
 
     def test_an_accepted_duplicate_still_writes_the_same_nodes(self, phone, client, app, redis_conn):
         """With the replay check out of reach (Redis flushed of its marks), the path does not grow."""
@@ -138,7 +155,8 @@ class TestReplays:
             assert client.post(url, data=form, headers=headers).status_code == 200
         assert _tracked_path(app, caller.call_sid) == path
 
-    def test_replayed_status_is_acknowledged_and_not_stored_again(self, phone, client, engine):
+    def test_replayed_status_is_acknowledged_and_not_stored_again(self, phone, client, engine, redis_conn):
+        """The event's dedupe key keeps the replay out (INSERT ... ON CONFLICT DO NOTHING); no Redis check needed."""
         caller = _at_menu(phone)
         caller.hang_up()
         url, form, headers = caller.sent[-1]
@@ -146,6 +164,16 @@ class TestReplays:
         assert response.status_code == 204
         with engine.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(events)).scalar() == 1
+        assert not list(redis_conn.scan_iter("ivr:seen:*"))
+
+    def test_replayed_recording_callback_is_acknowledged_and_not_stored_again(self, phone, engine):
+        caller = _at_menu(phone)
+        done = {"RecordingSid": "RE" + "a" * 32, "RecordingStatus": "completed", "RecordingDuration": "7",
+                "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE" + "a" * 32}
+        for _ in range(3):
+            caller.send("/voice/recording", done, expect=204)
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(events.c.kind)).scalars().all() == ["recording_status"]
 
     def test_replay_after_the_task_was_closed_tells_nothing(self, phone, client, clock, engine, work):
         clock.set("2026-11-24 19:30")  # Tuesday evening: desks closed
