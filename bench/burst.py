@@ -208,7 +208,10 @@ def _drain(hotline: Hotline, job_ids: list[str], enqueue) -> dict[str, float]:
     """Queue jobs while the worker is suspended, let it go, and time it from the first start to the last end."""
     conn = redis.Redis.from_url(hotline.redis_url)
     suspension.suspend(conn)
-    time.sleep(1.5)  # the worker sees the suspension before its next job
+    # a worker waiting on the queue takes the first job queued before it looks at the suspension: give it one
+    # that is not measured, so that every measured job starts after the resume
+    marker = Queue("calls", connection=conn).enqueue("bench.burst.empty", result_ttl=600)
+    _wait(lambda: marker.get_status(refresh=True) == "finished", 60, "the worker to see the suspension")
     enqueue(conn)
     cpu = _cpu_seconds(hotline.workers[0].pid)
     suspension.resume(conn)
@@ -269,8 +272,7 @@ def measure_jobs(hotline: Hotline, count: int) -> dict[str, float]:
     ids = store_events(hotline, count)
 
     def enqueue(conn: redis.Redis) -> None:
-        for event_id in ids:
-            queue.enqueue_event(conn, event_id)
+        queue.enqueue_events(conn, ids)  # as webhooks queue them
 
     result = _drain(hotline, [queue.event_job_id(i) for i in ids], enqueue)
     result["unprocessed"] = hotline.pending()

@@ -14,21 +14,24 @@ from ivr.db import callbacks
 MAX_LIST = 1000
 """Most tasks one API listing returns."""
 
+# built once (a job creates tasks at a few hundred a second): one read for both repeats, the call's own task at
+# this desk (any status) or an open one of the number there
+_EXISTING = sa.select(callbacks.c.id, callbacks.c.call_sid).where(sa.or_(
+    sa.and_(callbacks.c.call_sid == sa.bindparam("sid"), callbacks.c.desk == sa.bindparam("desk")),
+    sa.and_(callbacks.c.desk == sa.bindparam("desk"), callbacks.c.phone == sa.bindparam("phone"),
+            callbacks.c.status == "open")))
+_CREATE = callbacks.insert()
+
 
 def create(conn: Connection, desk: str, phone: str, language: str, call_sid: str, now: datetime,
            due_at: datetime, local_date: Any = None) -> tuple[int, bool]:
     """Create the task of a call for a desk; return (id, created). Repeats return the existing task."""
-    same_call = conn.execute(sa.select(callbacks.c.id).where(callbacks.c.call_sid == call_sid)
-                             .where(callbacks.c.desk == desk)).first()
-    if same_call is not None:
-        return same_call[0], False
-    open_task = conn.execute(sa.select(callbacks.c.id).where(callbacks.c.desk == desk)
-                             .where(callbacks.c.phone == phone).where(callbacks.c.status == "open")).first()
-    if open_task is not None:  # the caller already waits for this desk: one task is enough
-        return open_task[0], False
-    result = conn.execute(callbacks.insert().values(
-        desk=desk, phone=phone, language=language, call_sid=call_sid, status="open", attempts=0,
-        created_at=now, due_at=due_at, updated_at=now, local_date=local_date))
+    found = conn.execute(_EXISTING, {"sid": call_sid, "desk": desk, "phone": phone}).all()
+    if found:  # the call's own task first; else the caller already waits for this desk: one task is enough
+        return next((row.id for row in found if row.call_sid == call_sid), found[0].id), False
+    result = conn.execute(_CREATE, {
+        "desk": desk, "phone": phone, "language": language, "call_sid": call_sid, "status": "open", "attempts": 0,
+        "created_at": now, "due_at": due_at, "updated_at": now, "local_date": local_date})
     return result.inserted_primary_key[0], True
 
 

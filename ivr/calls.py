@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from datetime import datetime
@@ -16,6 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 
 from ivr.db import calls
@@ -33,14 +36,39 @@ OUTCOME_RANK = {None: 0, "abandoned": 1, "error": 2, "transferred": 3, "callback
 """When two results are known, the stronger one stays: a requested callback is never overwritten."""
 
 
+NEW_ROW: dict[str, Any] = {column.name: None for column in calls.columns} | {"path": "[]", "status_rank": 0}
+"""What a call record holds before any job wrote to it."""
+
+# built once: a job runs these for every event, and building a statement costs more CPU than SQLite running it
+_READ = sa.select(calls).where(calls.c.call_sid == sa.bindparam("sid"))
+_UPDATE = calls.update().where(calls.c.call_sid == sa.bindparam("sid"))  # columns set: the parameters given
+_INSERT = {name: dialect.insert(calls).on_conflict_do_nothing(index_elements=["call_sid"])
+           for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
 def ensure(conn: Connection, call_sid: str, now: datetime) -> dict[str, Any]:
     """Return the call's row, creating an empty one first if needed."""
-    row = conn.execute(sa.select(calls).where(calls.c.call_sid == call_sid)).mappings().first()
-    if row is None:
-        conn.execute(calls.insert().values(call_sid=call_sid, path="[]", status_rank=0, created_at=now,
-                                           updated_at=now))
-        row = conn.execute(sa.select(calls).where(calls.c.call_sid == call_sid)).mappings().first()
-    return dict(row)
+    _apply(conn, call_sid, now, lambda _row: {})
+    return dict(conn.execute(_READ, {"sid": call_sid}).mappings().one())
+
+
+def _apply(conn: Connection, call_sid: str, now: datetime,
+           change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Write `change(row)` to the call's record: two statements, the read and an update or insert.
+
+    A new record is inserted with its values at once (not inserted empty, read again and updated); when another
+    job inserted it in the meantime, the insert does nothing and the change is made on that record."""
+    for _ in range(2):
+        row = conn.execute(_READ, {"sid": call_sid}).mappings().first()
+        if row is not None:
+            values = change(dict(row))
+            if values:
+                conn.execute(_UPDATE, {"sid": call_sid, **values})
+            return
+        values = {"created_at": now, "updated_at": now} | change(dict(NEW_ROW)) | {"call_sid": call_sid}
+        if conn.execute(_INSERT[conn.dialect.name], values).rowcount:
+            return
+    raise RuntimeError(f"call {call_sid}: record neither found nor inserted")
 
 
 def _local(values: dict[str, Any], started: datetime, tz: ZoneInfo) -> None:
@@ -78,7 +106,11 @@ def _from_start(nodes: Iterable[str] | None) -> dict[int, str]:
 def note_reached(conn: Connection, call_sid: str, desk: str, outcome: str, language: str | None,
                  version: str | None, at: datetime, tz: ZoneInfo, path: list[str] | None = None) -> None:
     """Record that a call reached a desk with a result (transferred or callback requested) and the path so far."""
-    row = ensure(conn, call_sid, at)
+    _apply(conn, call_sid, at, lambda row: _reached(row, desk, outcome, language, version, at, tz, path))
+
+
+def _reached(row: dict[str, Any], desk: str, outcome: str, language: str | None, version: str | None,
+             at: datetime, tz: ZoneInfo, path: list[str] | None) -> dict[str, Any]:
     values: dict[str, Any] = {"updated_at": at}
     merged = merge_path(row["path"], _from_start(path))
     if merged is not None:
@@ -92,7 +124,7 @@ def note_reached(conn: Connection, call_sid: str, desk: str, outcome: str, langu
     if row["started_at"] is None:
         values["started_at"] = at
         _local(values, at, tz)
-    conn.execute(calls.update().where(calls.c.call_sid == call_sid).values(**values))
+    return values
 
 
 def note_status(conn: Connection, call_sid: str, status: str, duration: int | None, caller: str | None,
@@ -100,15 +132,19 @@ def note_status(conn: Connection, call_sid: str, status: str, duration: int | No
     """Apply a status callback: never move backwards; on a final status, close the record.
 
     Only known statuses and E.164 callers are stored, whatever an (old) event carries."""
-    row = ensure(conn, call_sid, received)
+    _apply(conn, call_sid, received,
+           lambda row: _status(row, call_sid, status, duration, caller, received, tracked, tz, caller_hash))
+
+
+def _status(row: dict[str, Any], call_sid: str, status: str, duration: int | None, caller: str | None,
+            received: datetime, tracked: dict[str, Any], tz: ZoneInfo, caller_hash: str | None) -> dict[str, Any]:
     merged = merge_path(row["path"], tracked.get("positions") or {})
     rank = STATUS_RANK.get(status, -1) if isinstance(status, str) else -1
     if rank < 0:
         log.warning("call %s: unknown call status ignored (%d characters)", call_sid, len(str(status)))
     if rank < row["status_rank"] or (rank == row["status_rank"] and row["status"] in FINAL):
-        if merged is not None:  # the nodes Redis knows count even when the status itself changes nothing
-            conn.execute(calls.update().where(calls.c.call_sid == call_sid).values(path=merged))
-        return
+        # the nodes Redis knows count even when the status itself changes nothing
+        return {"path": merged} if merged is not None else {}
     values: dict[str, Any] = {"status": status, "status_rank": rank, "updated_at": received}
     if merged is not None:
         values["path"] = merged
@@ -131,7 +167,7 @@ def note_status(conn: Connection, call_sid: str, status: str, duration: int | No
     if started is not None and row["started_at"] is None:
         values["started_at"] = started
         _local(values, started, tz)
-    conn.execute(calls.update().where(calls.c.call_sid == call_sid).values(**values))
+    return values
 
 
 def as_json(row: dict[str, Any]) -> dict[str, Any]:

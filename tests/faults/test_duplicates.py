@@ -42,7 +42,7 @@ def test_repeated_and_reordered_webhooks_change_nothing(stack):
     assert events == 1 + len(statuses)  # repeats are refused at the door by their dedupe key
     assert call == [{"status": "completed", "outcome": "callback_requested", "duration": 61}]
     # the worker also started the retention schedule (the Procfile's `ivr worker` line is all it needs)
-    wait_for(lambda: "workers.jobs.retention_sweep" in stack.log("worker"), 30, "the retention sweep")
+    wait_for(lambda: "retention sweep: " in stack.log("worker"), 30, "the retention sweep")
     log_lines = assert_no_numbers_in_logs(stack, ["+4917612345630"])
     record("duplicates", {"log_lines_checked_for_numbers": log_lines, "repeated_webhooks": webhooks,
                           "tasks_expected": 1, "tasks_stored": tasks,
