@@ -60,7 +60,7 @@ def init_app(app: Flask, bp: Blueprint, redis_pool: object | None) -> Limiter:
     storage = {"storage_uri": "redis://", "storage_options": {"connection_pool": redis_pool}} if redis_pool \
         else {"storage_uri": "memory://"}
     limiter = Limiter(get_remote_address, strategy="fixed-window", in_memory_fallback_enabled=True,
-                      key_prefix="ivr-login", **storage)  # type: ignore[arg-type]
+                      swallow_errors=True, key_prefix="ivr-login", **storage)  # type: ignore[arg-type]
     limiter.init_app(app)
     logging.getLogger("flask-limiter").setLevel(logging.WARNING)  # not a line per refused attempt of a flood
     only_login = partial(_exempt, bp.name + ".login")
