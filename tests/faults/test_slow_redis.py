@@ -12,9 +12,11 @@ import os
 import re
 import signal
 import time
+from datetime import datetime
 
 import pytest
 
+from ivr.broker import BREAKER_SECONDS
 from ivr.settings import load_config
 from tests.faults.conftest import record
 from tests.faults.conftest import request_callback
@@ -50,15 +52,18 @@ def test_webhooks_do_not_wait_on_a_redis_that_stops_answering(stack):
     # Redis was frozen throughout: every event of those calls is in the outbox, none reached a queue
     assert sorted(e["kind"] for e in frozen) == sorted(["callback", "reached", "status"] * CALLS)
     assert all(e["enqueued_at"] is None for e in frozen)
-    waits = [(item.get("logger", ""), str(item.get("msg", ""))) for item in stack.log_records("web")
-             if WAITED.search(str(item.get("msg", "")))]
-    webhook_waits = [msg for logger, msg in waits if logger != "ivr.tracker"]  # the tracker is a background thread
+    waits = [item for item in stack.log_records("web") if WAITED.search(str(item.get("msg", "")))]
+    # a webhook's own wait logs its call; the call-path and queueing threads work in the background
+    webhook_waits = [item for item in waits if item.get("call_sid") and item.get("logger") != "ivr.tracker"]
     # the breaker tripped on a wait that the client's socket timeout ended (not on a refused connection) ...
     assert waits, "no Redis command failed: the breaker never tripped"
-    assert {WAITED.search(msg).group(1) for _, msg in waits} == {"TimeoutError"}
-    # ... and spared the callers further waits: without it every webhook would wait at least once (each touches
-    # Redis); with it a web process waits once per breaker period (5 s), whatever the webhooks after it need
-    assert len(webhook_waits) < len(timings), webhook_waits
+    assert {WAITED.search(item["msg"]).group(1) for item in waits} == {"TimeoutError"}
+    # ... and then kept the webhooks of its process off Redis for BREAKER_SECONDS: by the log's own times, no more
+    # waits in any such window than there are web processes (load only spreads them further apart)
+    processes = int(stack.env()["WEB_CONCURRENCY"])
+    times = sorted(datetime.fromisoformat(item["ts"]).timestamp() for item in webhook_waits)
+    for first, last in zip(times, times[processes:], strict=False):
+        assert last - first >= BREAKER_SECONDS, f"{len(times)} webhooks waited on Redis: {webhook_waits}"
 
     thawed = time.monotonic()
     wait_for(lambda: stack.scalar("SELECT count(*) FROM events WHERE processed_at IS NULL") == 0, 90,
@@ -72,6 +77,7 @@ def test_webhooks_do_not_wait_on_a_redis_that_stops_answering(stack):
         "calls_while_frozen": CALLS, "webhooks_while_frozen": len(timings),
         "webhook_errors": stack.webhook_errors(first_response), "events_while_frozen": len(frozen),
         "redis_waits_in_webhooks": len(webhook_waits), "redis_waits_in_background": len(waits) - len(webhook_waits),
+        "web_processes": processes, "breaker_seconds": BREAKER_SECONDS,
         "configured_bound_seconds": bound,
         "slowest_webhook_seconds": round(max(timings), 3),
         "mean_webhook_seconds": round(sum(timings) / len(timings), 3),
