@@ -88,9 +88,10 @@ def procfile_args(port: int, app: str) -> list[str]:
     return [*args, app]
 
 
-def _gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+def _gunicorn(app: str, port: int, env: dict[str, str], log: Path, extra: list[str]) -> subprocess.Popen:
     with log.open("ab") as out:  # the access log goes to stdout, as in production
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", *procfile_args(port, app)], env=env, cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", *extra, *procfile_args(port, app)], env=env,
+                                   cwd=ROOT,
                                    stdout=subprocess.DEVNULL, stderr=out)
     deadline = time.monotonic() + 120  # a busy 2-core machine takes long to import the app
     while time.monotonic() < deadline:
@@ -234,7 +235,8 @@ def _loop(app, environs: list, statuses: dict[str, int], spent: dict[str, float]
             spent[label] = spent.get(label, 0.0) + clock() - began
         svc = app.extensions.get("ivr")
         if svc is not None:
-            svc.intake.flush()
+            if hasattr(svc.intake, "flush"):  # (older code queued in the request)
+                svc.intake.flush()
             if svc.tracker is not None:
                 svc.tracker.flush()
 
@@ -307,6 +309,8 @@ def main() -> None:
     parser.add_argument("--database-url", help="serve from this database (emptied first!) instead of a SQLite file")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--no-redis", action="store_true", help="serve without Redis (to see what it costs)")
+    parser.add_argument("--gunicorn", default="", help="more gunicorn options for both apps, before the "
+                        "Procfile's (e.g. '--threads 4': what the Procfile's sync workers cost)")
     parser.add_argument("--cpu", type=int, metavar="CALLS",
                         help="instead: CPU per webhook in this process for CALLS fresh calls per mode (no wrk)")
     parser.add_argument("--details", action="store_true", help="with --cpu: CPU of each webhook of the calls")
@@ -338,8 +342,9 @@ def main() -> None:
     hotline_port, bare_port = free_port(), free_port()
     hotline = f"http://127.0.0.1:{hotline_port}"
     bare = f"http://127.0.0.1:{bare_port}"
-    servers = [_gunicorn("bench.webhooks:hotline_app()", hotline_port, env, tmp / "hotline.log"),
-               _gunicorn("bench.bare:app()", bare_port, env, tmp / "bare.log")]
+    extra = shlex.split(args.gunicorn)
+    servers = [_gunicorn("bench.webhooks:hotline_app()", hotline_port, env, tmp / "hotline.log", extra),
+               _gunicorn("bench.bare:app()", bare_port, env, tmp / "bare.log", extra)]
     runs: dict[str, dict[str, list[dict[str, float]]]] = {}
     try:
         recorded = record_calls(hotline)
