@@ -28,11 +28,14 @@ from flask import request
 from flask.wrappers import Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse
 from markupsafe import escape
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ivr.errors import ConfigError
 from ivr.headers import PRIVATE
 from ivr.i18n import ui_lang
+from ivr.yamldoc import Problem
 
 DEFAULTS = {
     "LOGIN_RATE_PER_ADDRESS": ("IVR_LOGIN_RATE_PER_ADDRESS", "20 per minute"),
@@ -49,8 +52,13 @@ NAME_FACTOR = 4
 def init_app(app: Flask, bp: Blueprint, redis_pool: object | None) -> Limiter:
     """Put the limits in front of the blueprint's login view; the webhooks never run the limiter's hooks."""
     for key, (env, default) in DEFAULTS.items():
-        value = os.environ.get(env, default)
+        value = os.environ.get(env, "").strip() or default  # numbers are checked when the settings load
         app.config.setdefault(key, int(value) if value.isdigit() else value)
+        if key.startswith("LOGIN_RATE_"):
+            try:
+                parse(str(app.config[key]))
+            except ValueError:
+                raise ConfigError([Problem("environment", 0, f"{env} must be a rate like '20 per minute'")]) from None
     lock_dir = Path(app.instance_path) / "locks"
     lock_dir.mkdir(parents=True, exist_ok=True)
     app.config.setdefault("LOGIN_HASH_LOCK_DIR", str(lock_dir))

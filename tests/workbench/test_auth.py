@@ -271,3 +271,12 @@ def test_a_used_up_limit_is_refused_before_flask_and_redis(app, people, redis_co
         assert response.headers["Cache-Control"] == "no-store"
     assert redis_conn.info("stats")["total_commands_processed"] - before <= 2  # the INFO calls themselves
     assert _attempt(app, "anna", PASSWORD, address="10.0.6.2") == 302
+
+
+def test_a_rate_that_is_not_one_stops_the_start_with_one_line(settings, monkeypatch):
+    from ivr import create_app
+    from ivr.errors import ConfigError
+
+    monkeypatch.setenv("IVR_LOGIN_RATE_GLOBAL", "lots")
+    with pytest.raises(ConfigError, match="IVR_LOGIN_RATE_GLOBAL must be a rate like '20 per minute'"):
+        create_app(settings, TESTING=True)
