@@ -36,8 +36,8 @@ def _serve(port: int, env: dict[str, str], logs: Path) -> subprocess.Popen:
         try:
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
             return process
-        except requests.ConnectionError:
-            time.sleep(0.1)  # waiting for the server to come up, not an assertion
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still loading the app
+            time.sleep(0.1)  # waiting, not an assertion
     process.kill()
     raise RuntimeError(f"instance on port {port} did not start, see {logs}")
 
