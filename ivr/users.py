@@ -188,7 +188,8 @@ def load(conn: Connection, user_id: int, inactive: bool = False) -> User | None:
 
 def authenticate(conn: Connection, username: str, password: str) -> User | None:
     """Return the user when the password matches an active account; same work either way."""
-    row = conn.execute(
+    # a NUL names no account, and PostgreSQL would refuse it as a query parameter (a 500 at the login)
+    row = None if "\x00" in username else conn.execute(
         sa.select(users.c.id, users.c.password_hash)
         .where(users.c.username == username)
         .where(users.c.active.is_(True))

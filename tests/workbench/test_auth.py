@@ -280,3 +280,9 @@ def test_a_rate_that_is_not_one_stops_the_start_with_one_line(settings, monkeypa
     monkeypatch.setenv("IVR_LOGIN_RATE_GLOBAL", "lots")
     with pytest.raises(ConfigError, match="IVR_LOGIN_RATE_GLOBAL must be a rate like '20 per minute'"):
         create_app(settings, TESTING=True)
+
+
+@pytest.mark.parametrize("name", ["\x00", "anna\x00", "\x00' OR 1=1"])
+def test_a_name_with_a_nul_byte_is_an_unknown_name_not_a_500(app, people, name):
+    people("anna")  # PostgreSQL refuses NUL in a query parameter; the login must not ask it
+    assert _attempt(app, name) == 401
