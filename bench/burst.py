@@ -35,11 +35,11 @@ from rq import Worker
 from rq import suspension
 from rq.job import Job
 
-from ivr import db
 from ivr import gunicorn_logging
-from ivr import queue
-from ivr.redisserver import RedisServer
-from ivr.redisserver import free_port
+from ivr.store import db
+from ivr.store import jobqueue as queue
+from ivr.store.redisserver import RedisServer
+from ivr.store.redisserver import free_port
 from tests.support.phone import Phone
 
 ROOT = Path(__file__).resolve().parent.parent

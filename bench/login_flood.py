@@ -42,9 +42,9 @@ from urllib.parse import urlencode
 
 import redis
 
-from ivr import db
-from ivr.redisserver import RedisServer
-from ivr.redisserver import free_port
+from ivr.store import db
+from ivr.store.redisserver import RedisServer
+from ivr.store.redisserver import free_port
 from tests.support.phone import Phone
 
 ROOT = Path(__file__).resolve().parent.parent

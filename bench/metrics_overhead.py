@@ -18,10 +18,10 @@ from pathlib import Path
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app
-from ivr import db
-from ivr import metrics
-from ivr.redisserver import RedisServer
 from ivr.settings import load_settings
+from ivr.store import db
+from ivr.store.redisserver import RedisServer
+from ivr.web import metrics
 
 TOKEN = "bench-token"
 

@@ -24,15 +24,15 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from ivr import charts
-from ivr import db
-from ivr import figures
-from ivr import tasks
-from ivr.db import callbacks
-from ivr.figures import Period
-from ivr.officehours import build_schedules
+from ivr.hotline import figures
+from ivr.hotline import worklist as tasks
+from ivr.hotline.figures import Period
+from ivr.hotline.officehours import build_schedules
 from ivr.settings import DEFAULT_CONFIG
 from ivr.settings import load_config
+from ivr.store import db
+from ivr.store.db import callbacks
+from ivr.web.supervisors import charts
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Tuesday 10:00 in Wuppertal

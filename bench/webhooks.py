@@ -37,9 +37,9 @@ from urllib.parse import urlsplit
 import requests
 from twilio.request_validator import RequestValidator
 
-from ivr import db
-from ivr.redisserver import RedisServer
-from ivr.redisserver import free_port
+from ivr.store import db
+from ivr.store.redisserver import RedisServer
+from ivr.store.redisserver import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"

@@ -10,11 +10,11 @@ from flask import Flask
 from flask import Request
 from flask.sessions import SecureCookieSessionInterface
 
-from ivr.services import Clock
-from ivr.services import Services
-from ivr.services import utc_now
 from ivr.settings import Settings
 from ivr.settings import load_settings
+from ivr.web.services import Clock
+from ivr.web.services import Services
+from ivr.web.services import utc_now
 
 __all__ = ["create_app"]
 
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     """Create and configure the hotline app; refuse to start on invalid config or flows."""
     settings = settings or load_settings()
     app = HotlineFlask(__name__, instance_path=settings.instance_dir)
-    from ivr.inputs import RowId
+    from ivr.web.inputs import RowId
 
     app.url_map.converters["int"] = RowId  # every <int:id> route: an id beyond the columns is a 404, not a 500
     app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=64 * 1024,
@@ -58,33 +58,30 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
         hops = settings.config.web.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore
     app.session_interface = WebhookAwareSessions()
-    from ivr import headers
-
+    from ivr.web import headers
     headers.init_app(app)  # nosniff everywhere; no caching or framing of pages and API answers
     from ivr import logs
 
     logs.init_app(app)  # first: starting the services may already log (JSON and masked like the rest)
     Services(settings, clock).init_app(app)
-    from ivr import api
-    from ivr import health
-    from ivr import voice
-
+    from ivr.web import health
+    from ivr.web.api import views as api
+    from ivr.web.voice import views as voice
     app.register_blueprint(voice.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
-    from ivr import staff  # issue 5: login, workbench, supervisors' pages
+    from ivr.web.workbench import views as staff
 
     staff.init_app(app)
-    from ivr import dashboard  # issue 7
-    from ivr import jobmonitor
-    from ivr import metrics
-    from ivr import useradmin
-
+    from ivr.web import metrics
+    from ivr.web.admin import jobs as jobmonitor
+    from ivr.web.admin import users as useradmin
+    from ivr.web.supervisors import dashboard
     metrics.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(jobmonitor.bp)
     app.register_blueprint(useradmin.bp, url_prefix="/admin/users")
-    from ivr import operators  # issue 6: flow graph and phone simulator
+    from ivr.web.operators import views as operators
 
     app.register_blueprint(operators.bp)
     logging.getLogger(__name__).info("hotline ready, flows version %s", app.extensions["ivr"].store.current.version)

@@ -1,5 +1,5 @@
 """Allow `python -m ivr ...` as well as the `ivr` console script."""
 
-from ivr.cli import main
+from ivr.cli.main import main
 
 main()

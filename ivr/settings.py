@@ -15,12 +15,12 @@ from pydantic import Field
 from pydantic import ValidationError
 from pydantic import field_validator
 
-from ivr.errors import ConfigError
-from ivr.yamldoc import Document
-from ivr.yamldoc import Problem
-from ivr.yamldoc import YamlSyntaxError
-from ivr.yamldoc import finding
-from ivr.yamldoc import load as load_yaml
+from ivr.core.errors import ConfigError
+from ivr.core.yamldoc import Document
+from ivr.core.yamldoc import Problem
+from ivr.core.yamldoc import YamlSyntaxError
+from ivr.core.yamldoc import finding
+from ivr.core.yamldoc import load as load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config.yaml"

@@ -13,13 +13,13 @@ from rq import Queue
 from rq import SimpleWorker
 
 from ivr import create_app
-from ivr import db
-from ivr import staff_sessions
-from ivr import users
-from ivr.cli import main
-from ivr.queue import QUEUE_NAMES
-from ivr.redisserver import RedisServer
-from ivr.services import Services
+from ivr.cli.main import main
+from ivr.hotline import staff_sessions
+from ivr.hotline import users
+from ivr.store import db
+from ivr.store.jobqueue import QUEUE_NAMES
+from ivr.store.redisserver import RedisServer
+from ivr.web.services import Services
 from tests.factories import API_TOKEN
 from tests.factories import TOKEN
 from tests.factories import make_settings

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from ivr import callbacks
-from ivr.db import callbacks as callbacks_table
+from ivr.hotline import callbacks
+from ivr.store.db import callbacks as callbacks_table
 from tests.factories import API_TOKEN
 
 HUGE = 10**23

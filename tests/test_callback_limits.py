@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ivr import callbacks
+from ivr.hotline import callbacks
 
 
 def _evening_callback_offer(phone, clock, caller: str):

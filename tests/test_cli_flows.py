@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr.cli import main
-from ivr.cli_flows import schema_text
+from ivr.cli.flows import schema_text
+from ivr.cli.main import main
 
 FIX = "tests/engine/fixtures"
 
@@ -82,8 +82,8 @@ def test_placeholder_audio_and_drafts_warn_but_fail_only_when_strict():
 
 def test_missing_audio_file_is_an_error_in_check_but_a_warning_at_load(tmp_path):
     from ivr.engine.loader import compile_bundle
-    from ivr.flowcheck import check
-    from ivr.flowcheck import sources_for
+    from ivr.flowops.check import check
+    from ivr.flowops.check import sources_for
     from ivr.settings import load_config
 
     audio = tmp_path / "audio"

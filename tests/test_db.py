@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from ivr import db
-from ivr.cli import main
+from ivr.cli.main import main
+from ivr.store import db
 
 
 def test_upgrade_twice_creates_all_tables(tmp_path, monkeypatch):

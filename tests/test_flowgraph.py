@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 from click.testing import CliRunner
 
-from ivr.cli import main
+from ivr.cli.main import main
 from ivr.settings import load_config
 
 

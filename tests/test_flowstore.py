@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from ivr import create_app
-from ivr import flowversions
-from ivr.cli import main
-from ivr.db import audit_log
-from ivr.errors import ProblemsError
+from ivr.cli.main import main
+from ivr.core.errors import ProblemsError
+from ivr.flowops import versions as flowversions
+from ivr.store.db import audit_log
 from tests.factories import make_settings
 
 NEW_WHO = "Sie rufen für sich selbst oder für Ihre Familie an?"
@@ -84,7 +84,7 @@ def test_failing_change_is_rejected_logged_and_the_old_version_stays(editable, e
     store = app.extensions["ivr"].store
     old = store.current.version
     _edit(flows / "hotline.yaml", '      "2": desk_helpers', '      "2": desk_nowhere')
-    with caplog.at_level(logging.ERROR, logger="ivr.flowstore"):
+    with caplog.at_level(logging.ERROR, logger="ivr.flowops.flowstore"):
         store.poll()  # what the watcher thread does every 2 seconds
     assert "flows change rejected, version " + old + " stays live" in caplog.text
     assert "unknown node 'desk_nowhere'" in caplog.text

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ivr import i18n
-from ivr import tasks
-from ivr.api import CLOSE_OUTCOMES
+from ivr.hotline import worklist as tasks
+from ivr.web import i18n
+from ivr.web.api.views import CLOSE_OUTCOMES
 
 ROOT = Path(__file__).resolve().parent.parent / "ivr"
 LITERAL = re.compile(r"""\b(?:t|translate)\(\s*["']([a-z0-9_]+)["']\s*\)""")
@@ -28,7 +28,7 @@ def test_every_literal_key_in_templates_and_code_has_both_languages():
 
 
 def test_every_history_step_and_outcome_a_task_page_can_show_is_translated():
-    kinds = {k for path in (ROOT / "tasks.py", ROOT / "callbacks.py")
+    kinds = {k for path in (ROOT / "hotline" / "worklist.py", ROOT / "hotline" / "callbacks.py")
              for pair in HISTORY_KIND.findall(path.read_text(encoding="utf-8")) for k in pair if k}
     assert {"claim", "close", "claim_expired"} <= kinds
     outcomes = set(tasks.OUTCOMES) | set(tasks.REACHED.values()) | {"unreachable", "erased"} | CLOSE_OUTCOMES

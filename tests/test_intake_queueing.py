@@ -10,9 +10,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from rq.job import Job
 
-from ivr import queue
-from ivr import tracker
-from ivr.db import events
+from ivr.store import callpaths as tracker
+from ivr.store import jobqueue as queue
+from ivr.store.db import events
 
 
 def _job_exists(redis_conn, event_id: int) -> bool:

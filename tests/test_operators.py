@@ -47,8 +47,7 @@ def test_operator_calls_through_the_page_api(app, login):
 
 def test_the_simulator_keeps_answering_past_its_cache_of_calls(login):
     """More open calls than one process keeps (MAX_CALLS): the evicted ones are closed and replay from their keys."""
-    from ivr import operators
-
+    from ivr.web.operators import views as operators
     client = login("operator")
     token = re.search(r'data-csrf="([^"]+)"', client.get("/operator/simulator").get_data(as_text=True)).group(1)
 

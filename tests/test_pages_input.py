@@ -1,4 +1,4 @@
-"""Hostile form and query input to the HTML pages (ivr/inputs.py's forms): a clear 4xx or the normal page, never a
+"""Hostile form and query input to the HTML pages (ivr/web/inputs.py's forms): a clear 4xx or the normal page, never a
 500 (PostgreSQL refuses a NUL in any text: each crash found is pinned here, on both databases)."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from ivr import callbacks
-from ivr import users
-from ivr.db import audit_log
-from ivr.db import callbacks as callbacks_table
-from ivr.db import task_history
-from ivr.db import users as users_table
+from ivr.hotline import callbacks
+from ivr.hotline import users
+from ivr.store.db import audit_log
+from ivr.store.db import callbacks as callbacks_table
+from ivr.store.db import task_history
+from ivr.store.db import users as users_table
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FORM = "application/x-www-form-urlencoded"

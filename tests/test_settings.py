@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 
-from ivr.errors import ConfigError
+from ivr.core.errors import ConfigError
 from ivr.settings import ROOT
 from ivr.settings import env_number
 from ivr.settings import load_settings

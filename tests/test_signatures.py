@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from ivr import create_app
 from ivr.settings import load_settings
-from ivr.twilio_auth import signature
+from ivr.web.voice.signatures import signature
 from tests.factories import API_TOKEN
 from tests.factories import TOKEN
 from tests.factories import call_form

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from ivr.cli import main
+from ivr.cli.main import main
 from ivr.engine.model import NodeType
-from ivr.simulator import Simulator
-from ivr.simulator import local_time
-from ivr.simulator import run_script
+from ivr.flowops.simulator import Simulator
+from ivr.flowops.simulator import local_time
+from ivr.flowops.simulator import run_script
 
 OPEN = "2026-11-24 10:00"  # a Tuesday morning: every desk is open
 

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from ivr import callbacks
-from ivr.db import calls
-from ivr.db import events
+from ivr.hotline import callbacks
+from ivr.store.db import calls
+from ivr.store.db import events
 from tests.factories import TOKEN
 
 HOSTILE_FROM = "+999" + "9" * 31 + "<svg onload=alert(1)>"  # 56 characters: the probe's was 62

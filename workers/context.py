@@ -11,15 +11,15 @@ from zoneinfo import ZoneInfo
 import redis
 from sqlalchemy.engine import Engine
 
-from ivr.broker import connect
-from ivr.cipher import Cipher
-from ivr.db import make_engine
+from ivr.core.errors import ProblemsError
 from ivr.engine.hours import Schedule
-from ivr.errors import ProblemsError
-from ivr.officehours import build_schedules
+from ivr.hotline.officehours import build_schedules
 from ivr.settings import Settings
 from ivr.settings import load_config
 from ivr.settings import load_settings
+from ivr.store.breaker import connect
+from ivr.store.cipher import Cipher
+from ivr.store.db import make_engine
 
 log = logging.getLogger(__name__)
 WORKER_REDIS_TIMEOUT = 5.0
@@ -33,7 +33,7 @@ class JobContext:
     settings: Settings
     engine: Engine
     apply_engine: Engine
-    """Commits without waiting for the disk: only for applying stored events (see ivr.db.make_engine)."""
+    """Commits without waiting for the disk: only for applying stored events (see ivr.store.db.make_engine)."""
     redis: redis.Redis | None
     schedules: dict[str, Schedule]
     cipher: Cipher

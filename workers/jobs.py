@@ -15,18 +15,18 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ivr import callbacks
-from ivr import calls
-from ivr import queue
-from ivr import recordings
-from ivr import retention
-from ivr import tasks
-from ivr.db import callbacks as callbacks_table
-from ivr.db import events
 from ivr.engine.phones import check_number
 from ivr.engine.phones import is_anonymous
-from ivr.tracker import FLUSH_SECONDS
-from ivr.webhook_rules import e164
+from ivr.hotline import callbacks
+from ivr.hotline import calls
+from ivr.hotline import recordings
+from ivr.hotline import retention
+from ivr.hotline import worklist as tasks
+from ivr.store import jobqueue as queue
+from ivr.store.callpaths import FLUSH_SECONDS
+from ivr.store.db import callbacks as callbacks_table
+from ivr.store.db import events
+from ivr.telephony.params import e164
 from workers import context
 from workers.context import JobContext
 

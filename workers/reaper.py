@@ -17,7 +17,7 @@ from rq.registry import ScheduledJobRegistry
 from rq.registry import StartedJobRegistry
 from rq.utils import current_timestamp
 
-from ivr.queue import QUEUE_NAMES
+from ivr.store.jobqueue import QUEUE_NAMES
 
 log = logging.getLogger(__name__)
 OVERDUE_SECONDS = 30

@@ -13,9 +13,9 @@ import redis
 from rq.job import Job
 from sqlalchemy.exc import SQLAlchemyError
 
-from ivr import events
-from ivr import queue
-from ivr.db import events as table
+from ivr.store import jobqueue as queue
+from ivr.store import outbox as events
+from ivr.store.db import events as table
 from workers import reaper
 from workers.context import JobContext
 

@@ -19,7 +19,7 @@ from rq.utils import now as rq_now
 from rq.worker import BaseWorker
 from rq.worker import WorkerStatus
 
-from ivr.queue import QUEUE_NAMES
+from ivr.store.jobqueue import QUEUE_NAMES
 
 log = logging.getLogger(__name__)
 PING_INTERVAL = 1.0

@@ -10,6 +10,12 @@ from types import MappingProxyType
 from pydantic import BaseModel
 from pydantic import ValidationError
 
+from ivr.core.errors import FlowValidationError
+from ivr.core.yamldoc import Document
+from ivr.core.yamldoc import Problem
+from ivr.core.yamldoc import YamlSyntaxError
+from ivr.core.yamldoc import finding
+from ivr.core.yamldoc import parse
 from ivr.engine import prompts as prompt_text
 from ivr.engine import schema
 from ivr.engine.model import Bundle
@@ -21,13 +27,7 @@ from ivr.engine.model import SayRef
 from ivr.engine.model import Target
 from ivr.engine.validate import check_flow
 from ivr.engine.validate import check_prompts
-from ivr.errors import FlowValidationError
 from ivr.settings import FileConfig
-from ivr.yamldoc import Document
-from ivr.yamldoc import Problem
-from ivr.yamldoc import YamlSyntaxError
-from ivr.yamldoc import finding
-from ivr.yamldoc import parse
 
 KINDS: dict[str, type[BaseModel]] = {
     "flow": schema.FlowFile,

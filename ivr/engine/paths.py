@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ivr.core.yamldoc import Document
+from ivr.core.yamldoc import Problem
 from ivr.engine import schema
-from ivr.yamldoc import Document
-from ivr.yamldoc import Problem
 
 GOODBYE = "goodbye"
 """The prompt a hangup node must speak (alone or among others), so no call ends in silence."""

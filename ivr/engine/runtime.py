@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ivr.core.errors import UnknownNodeError
 from ivr.engine import capture
 from ivr.engine import prompts as prompt_text
 from ivr.engine.hours import DeskStatus
@@ -18,7 +19,6 @@ from ivr.engine.model import State
 from ivr.engine.model import Step
 from ivr.engine.model import Utterance
 from ivr.engine.output import Output
-from ivr.errors import UnknownNodeError
 
 MAX_INLINE = 32
 """Nodes one webhook may pass through without waiting for the caller (the validator forbids loops)."""

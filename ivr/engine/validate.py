@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from collections.abc import Mapping
 
+from ivr.core.yamldoc import Document
+from ivr.core.yamldoc import Problem
 from ivr.engine import prompts as prompt_text
 from ivr.engine import schema
 from ivr.engine.model import LanguageInfo
 from ivr.engine.paths import check_paths
 from ivr.settings import FileConfig
-from ivr.yamldoc import Document
-from ivr.yamldoc import Problem
 
 BUILTIN_PROMPTS: dict[str, tuple[str, ...]] = {
     "menu": ("invalid", "no_input"),

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import sync_playwright
 
-from ivr import db
-from ivr import users
+from ivr.hotline import users
+from ivr.store import db
 from tests.e2e.conftest import Stack
 from tests.support.stores import empty_stores
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def calls_seeded(accounts):
-    from ivr.db import calls
+    from ivr.store.db import calls
 
     with accounts.engine.begin() as conn:
         conn.execute(calls.delete())

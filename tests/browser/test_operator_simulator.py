@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from playwright.sync_api import expect
 
-from ivr import users
+from ivr.hotline import users
 from tests.browser.conftest import PASSWORD
 from tests.browser.conftest import VIEWPORT
 from tests.browser.pages import shoot

@@ -108,7 +108,7 @@ def test_admins_manage_accounts_in_accessible_pages(login, accounts):
     from datetime import UTC
     from datetime import datetime
 
-    from ivr import users
+    from ivr.hotline import users
     from tests.browser.conftest import PASSWORD
 
     with accounts.engine.begin() as conn:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from ivr.redisserver import free_port
+from ivr.store.redisserver import free_port
 from tests.factories import API_TOKEN
 from tests.factories import TOKEN
 from tests.support.clock import FileClock

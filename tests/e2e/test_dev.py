@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from ivr.redisserver import free_port
+from ivr.store.redisserver import free_port
 from tests.e2e.conftest import ROOT
 from tests.support.phone import Phone
 from tests.support.phone import digits_in

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ivr import db
 from ivr.settings import ROOT
 from ivr.settings import load_config
+from ivr.store import db
 from tests.e2e.conftest import Stack
 from tests.support.stores import empty_stores
 from tests.test_hotline_flow import LANGUAGE_KEY

@@ -9,7 +9,7 @@ import sys
 import pytest
 import requests
 
-from ivr.flowversions import Sources
+from ivr.flowops.versions import Sources
 from tests.e2e.conftest import ROOT
 from tests.e2e.conftest import Stack
 from tests.e2e.conftest import _wait_http

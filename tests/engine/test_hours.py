@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from ivr.engine.hours import Closure
-from ivr.officehours import build_schedules
+from ivr.hotline.officehours import build_schedules
 from ivr.settings import ROOT
 from ivr.settings import load_config
 from tests.support.clock import BERLIN

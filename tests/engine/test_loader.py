@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from ivr.core.errors import FlowValidationError
 from ivr.engine.loader import compile_bundle
 from ivr.engine.loader import load_bundle
 from ivr.engine.loader import read_files
 from ivr.engine.model import NodeType
-from ivr.errors import FlowValidationError
 from ivr.settings import ROOT
 from ivr.settings import load_config
 
@@ -210,8 +210,8 @@ def _insert_after(text: str, anchor: str, new: str) -> tuple[str, int]:
 ])
 def test_every_flows_file_refuses_an_unknown_key_at_its_line(config, name, anchor, new, where):
     """`ivr flows check` (and the runtime) name file and line of a key that no file kind knows, at any depth."""
-    from ivr.flowcheck import check_with
-    from ivr.flowcheck import sources_for
+    from ivr.flowops.check import check_with
+    from ivr.flowops.check import sources_for
 
     sources = sources_for(ROOT / "flows")
     index = next(i for i, (file, _) in enumerate(sources) if Path(file).name == name)

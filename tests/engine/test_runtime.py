@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 
+from ivr.core.errors import UnknownNodeError
 from ivr.engine import runtime
 from ivr.engine.hours import DeskStatus
 from ivr.engine.loader import load_bundle
@@ -20,7 +21,6 @@ from ivr.engine.model import Hangup
 from ivr.engine.model import NumberCheck
 from ivr.engine.model import Speak
 from ivr.engine.model import State
-from ivr.errors import UnknownNodeError
 from ivr.settings import ROOT
 from ivr.settings import load_config
 

@@ -17,10 +17,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from ivr import db
 from ivr import gunicorn_logging
-from ivr.redisserver import RedisServer
-from ivr.redisserver import free_port
+from ivr.store import db
+from ivr.store.redisserver import RedisServer
+from ivr.store.redisserver import free_port
 from tests.factories import API_TOKEN
 from tests.factories import TOKEN
 from tests.support.clock import berlin
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
 """Seconds a web process may take to answer its first request."""
 APOLOGY_LOG = "answering with the apology"
-"""The web log's words when a webhook failed and the caller heard the apology instead of the menu (ivr/voice.py)."""
+"""The web log's words when a webhook failed and the caller heard the apology instead of the menu (web/voice/views)."""
 
 
 def wait_for(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.1):

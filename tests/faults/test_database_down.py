@@ -10,7 +10,7 @@ import redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from ivr.queue import RETRY
+from ivr.store.jobqueue import RETRY
 from tests.faults.conftest import record
 from tests.faults.conftest import request_callback
 from tests.faults.conftest import wait_for

@@ -16,8 +16,8 @@ from datetime import datetime
 
 import pytest
 
-from ivr.broker import BREAKER_SECONDS
 from ivr.settings import load_config
+from ivr.store.breaker import BREAKER_SECONDS
 from tests.faults.conftest import record
 from tests.faults.conftest import request_callback
 from tests.faults.conftest import wait_for
@@ -54,7 +54,7 @@ def test_webhooks_do_not_wait_on_a_redis_that_stops_answering(stack):
     assert all(e["enqueued_at"] is None for e in frozen)
     waits = [item for item in stack.log_records("web") if WAITED.search(str(item.get("msg", "")))]
     # a webhook's own wait logs its call; the call-path and queueing threads work in the background
-    webhook_waits = [item for item in waits if item.get("call_sid") and item.get("logger") != "ivr.tracker"]
+    webhook_waits = [item for item in waits if item.get("call_sid") and item.get("logger") != "ivr.store.callpaths"]
     # the breaker tripped on a wait that the client's socket timeout ended (not on a refused connection) ...
     assert waits, "no Redis command failed: the breaker never tripped"
     assert {WAITED.search(item["msg"]).group(1) for item in waits} == {"TimeoutError"}

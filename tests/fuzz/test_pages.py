@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from ivr import callbacks
-from ivr import users
+from ivr.hotline import callbacks
+from ivr.hotline import users
 from tests.fuzz.conftest import EXAMPLES
 from tests.fuzz.conftest import FUZZ
 from tests.fuzz.test_webhooks import HOSTILE

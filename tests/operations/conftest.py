@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from ivr.db import callbacks
-from ivr.db import calls
-from ivr.officehours import build_schedules
+from ivr.hotline.officehours import build_schedules
+from ivr.store.db import callbacks
+from ivr.store.db import calls
 from tests.support.clock import BERLIN
 from tests.support.clock import berlin
 

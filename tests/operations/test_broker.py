@@ -1,4 +1,4 @@
-"""redis+sentinel:// URLs: parsed by ivr.broker for web and worker alike, and working with a real Sentinel."""
+"""redis+sentinel:// URLs: parsed by ivr.store.breaker for web and worker alike, and working with a real Sentinel."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import redis
 from rq import Queue
 from rq import SimpleWorker
 
-from ivr.broker import connect
-from ivr.redisserver import RedisServer
-from ivr.redisserver import executable
-from ivr.redisserver import free_port
+from ivr.store.breaker import connect
+from ivr.store.redisserver import RedisServer
+from ivr.store.redisserver import executable
+from ivr.store.redisserver import free_port
 
 
 def _sentinels(client: redis.Redis) -> list[tuple[str, int]]:

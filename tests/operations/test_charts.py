@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ivr import charts
+from ivr.web.supervisors import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -51,7 +51,7 @@ def test_csv_export_quotes_stored_values_that_would_be_formulas(login, engine):
     """Desk and language come from the database; whatever got there, the export hands no formula to a spreadsheet."""
     from datetime import datetime
 
-    from ivr.db import calls
+    from ivr.store.db import calls
     from tests.support.clock import BERLIN
 
     started = datetime(2026, 11, 24, 10, 0, tzinfo=BERLIN)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from ivr.cli import main
+from ivr.cli.main import main
 from tests.factories import TOKEN
 from tests.support.phone import check_twiml
 
@@ -28,8 +28,7 @@ def test_export_writes_twiml_and_readme(tmp_path, database_url):
 
 
 def test_export_matches_the_live_fallback_webhook(tmp_path, client, phone):
-    from ivr import fallback_export
-
+    from ivr.flowops import fallback_export
     fallback_export.export(tmp_path, tmp_path, "+492027476333", "Information", "v1")
     _, live = phone().send("/voice/fallback")
     assert (tmp_path / "fallback.xml").read_bytes() == live

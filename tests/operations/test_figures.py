@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from ivr import figures
-from ivr import retention
-from ivr.db import callbacks
-from ivr.db import calls
-from ivr.figures import Period
-from ivr.figures import ServiceLevel
+from ivr.hotline import figures
+from ivr.hotline import retention
+from ivr.hotline.figures import Period
+from ivr.hotline.figures import ServiceLevel
+from ivr.store.db import callbacks
+from ivr.store.db import calls
 from tests.operations.conftest import TASKS
 from tests.support.clock import berlin
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ivr import create_app
-from ivr import health
-from ivr.redisserver import RedisServer
+from ivr.store.redisserver import RedisServer
+from ivr.web import health
 
 
 def test_healthy_instance_answers_200_with_every_part_ok(client):
@@ -54,12 +54,12 @@ def test_probe_answers_are_reused_briefly(settings, clock, tmp_path):
     server = RedisServer(directory=tmp_path / "redis").start()
     try:
         app = create_app(settings.model_copy(update={"redis_url": server.url}), clock=clock, TESTING=True)
-        app.extensions["ivr.health"] = health.Probe(app.extensions["ivr"], ttl=3600)
+        app.extensions["ivr.web.health"] = health.Probe(app.extensions["ivr"], ttl=3600)
         client = app.test_client()
         assert client.get("/healthz").status_code == 200
         server.stop()
         assert client.get("/healthz").get_json()["redis"] == "ok"  # the cached answer
-        app.extensions["ivr.health"].ttl = 0
+        app.extensions["ivr.web.health"].ttl = 0
         assert client.get("/healthz").get_json()["redis"] == "down"
     finally:
         server.stop()

@@ -9,7 +9,7 @@ from rq import Queue
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 
-from ivr.db import audit_log
+from ivr.store.db import audit_log
 
 
 def _fail_a_job(redis_conn) -> str:

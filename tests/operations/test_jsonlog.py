@@ -31,10 +31,10 @@ def test_webhook_log_line_carries_call_sid_and_masks_the_number(app, monkeypatch
     stream = _json_root(monkeypatch, caplog)
     form = call_form()
     with app.test_request_context("/voice/step", method="POST", data=form):
-        logging.getLogger("ivr.voice").warning("number %s not accepted", "+4917612345678")
+        logging.getLogger("ivr.web.voice.views").warning("number %s not accepted", "+4917612345678")
     (line,) = _lines(stream)
     assert line["call_sid"] == form["CallSid"]
-    assert line["level"] == "WARNING" and line["logger"] == "ivr.voice"
+    assert line["level"] == "WARNING" and line["logger"] == "ivr.web.voice.views"
     assert "17612345678" not in stream.getvalue()
 
 

@@ -16,9 +16,9 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from ivr import gunicorn_logging
-from ivr import metrics
-from ivr.db import callbacks
-from ivr.redisserver import free_port
+from ivr.store.db import callbacks
+from ivr.store.redisserver import free_port
+from ivr.web import metrics
 from tests.factories import TOKEN
 from tests.support.phone import Phone
 
@@ -97,7 +97,7 @@ def test_gauges_are_cached_between_scrapes(app, client, engine, clock):
     with engine.begin() as conn:
         _task(conn, "info", now, 9)
     assert _value(_samples(client.get("/metrics").data), "ivr_callbacks_open", desk="info") == 0
-    app.extensions["ivr.metrics"].ttl = 0
+    app.extensions["ivr.web.metrics"].ttl = 0
     assert _value(_samples(client.get("/metrics").data), "ivr_callbacks_open", desk="info") == 1
 
 
@@ -115,11 +115,11 @@ def test_unreachable_redis_reported(settings, clock):
 def test_multiprocess_mode_adds_up_every_process(tmp_path):
     """Two processes write into PROMETHEUS_MULTIPROC_DIR; one scrape sees the sum (as under gunicorn)."""
     env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), PYTHONPATH=ROOT)
-    count = "from ivr import metrics; metrics.REQUESTS.labels('incoming', '200').inc(); " \
+    count = "from ivr.web import metrics; metrics.REQUESTS.labels('incoming', '200').inc(); " \
             "metrics.LATENCY.labels('incoming').observe(0.01)"
     for _ in range(2):
         subprocess.run([sys.executable, "-c", count], env=env, check=True)
-    scrape = ("import sys; from prometheus_client import generate_latest; from ivr import metrics; "
+    scrape = ("import sys; from prometheus_client import generate_latest; from ivr.web import metrics; "
               "sys.stdout.write(generate_latest(metrics.registry(None)).decode())")
     out = subprocess.run([sys.executable, "-c", scrape], env=env, check=True, capture_output=True).stdout
     samples = _samples(out)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from ivr.redisserver import free_port
+from ivr.store.redisserver import free_port
 from tests.factories import TOKEN
 from tests.support.clock import FileClock
 from tests.support.phone import Phone
@@ -96,9 +96,8 @@ def test_alternating_instances_serve_one_call(instances, work, engine):
     assert all(_served(base) >= 3 for base in instances)
     work()  # one worker takes the events both instances stored
     with engine.connect() as conn:
-        from ivr import callbacks
-        from ivr import calls
-
+        from ivr.hotline import callbacks
+        from ivr.hotline import calls
         call = calls.get(conn, caller.call_sid)
         tasks = callbacks.listing(conn, desk="integrationszentrum")
     assert call["outcome"] == "callback_requested"

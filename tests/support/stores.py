@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 from sqlalchemy.engine import Engine
 
-from ivr import db
+from ivr.store import db
 
 
 def empty_tables(engine: Engine) -> None:

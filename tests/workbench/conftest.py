@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from ivr import callbacks
-from ivr import users
-from ivr.db import callbacks as callbacks_table
+from ivr.hotline import callbacks
+from ivr.hotline import users
+from ivr.store.db import callbacks as callbacks_table
 
 PASSWORD = "a long test password"
 """Every test account's password."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ivr.db import audit_log
+from ivr.store.db import audit_log
 from tests.workbench.conftest import PASSWORD
 from tests.workbench.conftest import Person
 from tests.workbench.conftest import opens_desk
@@ -69,8 +69,7 @@ def test_webhooks_and_api_need_no_csrf_token(phone, api):
 
 def test_session_cookie_is_secure_httponly_samesite(settings, clock, engine):
     from ivr import create_app
-    from ivr import users
-
+    from ivr.hotline import users
     with engine.begin() as conn:
         users.create(conn, "anna", PASSWORD, "staff", clock())
     app = create_app(settings, clock=clock, TESTING=True)  # production cookie settings
@@ -229,8 +228,7 @@ def test_a_name_is_locked_after_failures_from_many_addresses(app, people, name):
 
 
 def test_a_busy_hashing_slot_refuses_at_once_instead_of_queuing(app, people, engine):
-    from ivr import throttle
-
+    from ivr.web import throttle
     people("anna")
     with throttle.hash_slot(app) as held:  # another request (or process) is hashing a password now
         assert held
@@ -244,8 +242,8 @@ def test_a_busy_hashing_slot_refuses_at_once_instead_of_queuing(app, people, eng
 
 def test_without_redis_the_limits_hold_per_process(tmp_path, database_url, engine, clock):
     from ivr import create_app
-    from ivr import users
-    from ivr.redisserver import free_port
+    from ivr.hotline import users
+    from ivr.store.redisserver import free_port
     from tests.factories import make_settings
 
     with engine.begin() as conn:
@@ -275,7 +273,7 @@ def test_a_used_up_limit_is_refused_before_flask_and_redis(app, people, redis_co
 
 def test_a_rate_that_is_not_one_stops_the_start_with_one_line(settings, monkeypatch):
     from ivr import create_app
-    from ivr.errors import ConfigError
+    from ivr.core.errors import ConfigError
 
     monkeypatch.setenv("IVR_LOGIN_RATE_GLOBAL", "lots")
     with pytest.raises(ConfigError, match="IVR_LOGIN_RATE_GLOBAL must be a rate like '20 per minute'"):

@@ -6,10 +6,10 @@ import re
 
 import sqlalchemy as sa
 
-from ivr.db import audit_log
-from ivr.db import callbacks
-from ivr.db import task_claims
-from ivr.db import task_history
+from ivr.store.db import audit_log
+from ivr.store.db import callbacks
+from ivr.store.db import task_claims
+from ivr.store.db import task_history
 
 
 def _state(engine, task_id):
@@ -58,8 +58,8 @@ def test_api_refuses_what_it_cannot_do_and_changes_nothing(make_task, api, engin
 
 
 def test_every_outcome_a_task_can_close_with_reads_well_in_both_languages(people, make_task, api, engine):
-    from ivr.api import CLOSE_OUTCOMES
-    from ivr.i18n import TEXT
+    from ivr.web.api.views import CLOSE_OUTCOMES
+    from ivr.web.i18n import TEXT
 
     anna = people("anna", role="admin")
     for n, outcome in enumerate(sorted(CLOSE_OUTCOMES)):

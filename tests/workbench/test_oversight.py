@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from ivr.db import audit_log
-from ivr.db import calls
-from ivr.oversight import normalise
+from ivr.store.db import audit_log
+from ivr.store.db import calls
+from ivr.web.supervisors.views import normalise
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from ivr import tasks
-from ivr.db import audit_log
-from ivr.db import callbacks
+from ivr.hotline import worklist as tasks
+from ivr.store.db import audit_log
+from ivr.store.db import callbacks
 from tests.support.clock import berlin
 
 
@@ -186,7 +186,7 @@ def test_csv_export_of_a_desk(people, make_task, engine):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:4] == ["id", "desk", "phone", "language"]
-    assert [r[2] for r in rows[1:]] == ["'+4917600000007"]  # text, not a formula (ivr/csvcells.py)
+    assert [r[2] for r in rows[1:]] == ["'+4917600000007"]  # text, not a formula (ivr/core/csvcells.py)
     assert ("export.csv", "desk:zebera", "anna") in _actions(engine)
 
 

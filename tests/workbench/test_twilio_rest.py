@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 import pytest
 import sqlalchemy as sa
 
-from ivr.db import task_history
+from ivr.store.db import task_history
 from tests.factories import make_settings
 from tests.support.loopback import LoopbackServer
 

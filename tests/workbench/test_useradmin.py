@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ivr import users
-from ivr.db import audit_log
-from ivr.db import desk_members
-from ivr.db import users as users_table
+from ivr.hotline import users
+from ivr.store.db import audit_log
+from ivr.store.db import desk_members
+from ivr.store.db import users as users_table
 from tests.workbench.conftest import PASSWORD
 from tests.workbench.conftest import Person
 from tests.workbench.conftest import opens_desk

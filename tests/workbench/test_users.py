@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ivr import users
-from ivr.db import audit_log
-from ivr.db import users as users_table
+from ivr.hotline import users
+from ivr.store.db import audit_log
+from ivr.store.db import users as users_table
 from tests.workbench.conftest import opens_desk
 
 
@@ -83,7 +83,7 @@ def test_cli_keeps_non_admins_within_one_body(engine, ivr):
 
 
 def test_cli_and_admin_page_share_the_rules(engine, ivr):
-    """Phone, languages and the last admin are checked by ivr.accounts, as on /admin/users/."""
+    """Phone, languages and the last admin are checked by ivr.hotline.accounts, as on /admin/users/."""
     create = ["users", "create", "root", "--role", "admin", "--password", "first password 1"]
     result = ivr(*create, "--phone", "0151 12345678")
     assert result.exit_code == 1 and "E.164" in result.output

@@ -14,7 +14,7 @@ from rq.job import Job
 
 from bench.burst import Hotline
 from bench.burst import store_events
-from ivr import queue
+from ivr.store import jobqueue as queue
 
 CALLS = 20
 

@@ -6,7 +6,7 @@ import json
 
 from rq import Queue
 
-from ivr.db import events
+from ivr.store.db import events
 from tests.support.clock import berlin
 
 

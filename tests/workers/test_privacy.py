@@ -7,12 +7,12 @@ import logging
 
 import sqlalchemy as sa
 
-from ivr import recordings
-from ivr.db import api_clients
-from ivr.db import audit_log
-from ivr.db import callbacks as tasks_table
-from ivr.db import calls as calls_table
-from ivr.db import events
+from ivr.hotline import recordings
+from ivr.store.db import api_clients
+from ivr.store.db import audit_log
+from ivr.store.db import callbacks as tasks_table
+from ivr.store.db import calls as calls_table
+from ivr.store.db import events
 
 NUMBER = "+4917612345678"
 FORMS = (NUMBER, "4917612345678", "017612345678", "17612345678")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr import callbacks
-from ivr import recordings
+from ivr.hotline import callbacks
+from ivr.hotline import recordings
 from tests.workers.conftest import ACCOUNT
 from tests.workers.twilio_standin import WAV
 

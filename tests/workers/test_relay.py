@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from rq import Queue
 
-from ivr import queue
-from ivr.db import events
+from ivr.store import jobqueue as queue
+from ivr.store.db import events
 from workers import relay
 from workers.context import build
 

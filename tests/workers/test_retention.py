@@ -10,17 +10,17 @@ from datetime import timedelta
 import sqlalchemy as sa
 from rq import Queue
 
-from ivr import callbacks
-from ivr import calls
-from ivr import recordings
-from ivr import retention
-from ivr import users
-from ivr.db import audit_log
-from ivr.db import callbacks as tasks_table
-from ivr.db import calls as calls_table
-from ivr.db import events
-from ivr.db import task_claims
-from ivr.db import task_history
+from ivr.hotline import callbacks
+from ivr.hotline import calls
+from ivr.hotline import recordings
+from ivr.hotline import retention
+from ivr.hotline import users
+from ivr.store.db import audit_log
+from ivr.store.db import callbacks as tasks_table
+from ivr.store.db import calls as calls_table
+from ivr.store.db import events
+from ivr.store.db import task_claims
+from ivr.store.db import task_history
 from workers import relay
 from workers.context import build
 
@@ -115,8 +115,7 @@ def test_events_and_audit_log_have_their_own_periods(engine, settings, clock):
 
 
 def test_failed_jobs_expire_within_the_retention_period(redis_conn, settings):
-    from ivr import queue
-
+    from ivr.store import jobqueue as queue
     queue.enqueue_event(redis_conn, 1, settings.config.retention.failed_jobs_days * 86400)
     job = Queue("calls", connection=redis_conn).fetch_job("event-1")
     assert job.failure_ttl == settings.config.retention.failed_jobs_days * 86400

@@ -7,7 +7,7 @@ import stat
 
 import sqlalchemy as sa
 
-from ivr import db
+from ivr.store import db
 
 
 def _mode(path) -> int:

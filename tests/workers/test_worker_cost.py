@@ -14,9 +14,9 @@ from rq import Queue
 from rq import get_current_job
 from rq import suspension
 
-from ivr.db import callbacks as callbacks_table
-from ivr.db import calls as calls_table
-from ivr.db import events
+from ivr.store.db import callbacks as callbacks_table
+from ivr.store.db import calls as calls_table
+from ivr.store.db import events
 from workers import context
 from workers import jobs
 from workers import runner

@@ -1,0 +1,1 @@
+"""The `ivr` command: one root group (main.py) and one module per command group."""

@@ -1,0 +1,1 @@
+"""Building blocks without Flask, SQL or Redis: errors, YAML documents, CSV cells."""

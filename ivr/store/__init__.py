@@ -1,0 +1,1 @@
+"""Where data lives: the database and its migrations, Redis with its breaker, the job queue, the outbox, call paths."""

@@ -1,0 +1,1 @@
+"""Speaking Twilio: TwiML from engine output, the REST client, the rules for webhook parameters."""

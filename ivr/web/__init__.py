@@ -1,0 +1,1 @@
+"""The web process: services container, login, languages, health, metrics; one blueprint package per audience."""

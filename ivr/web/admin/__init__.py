@@ -1,0 +1,1 @@
+"""Administrators: user accounts and the job monitor."""

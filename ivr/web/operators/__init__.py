@@ -1,0 +1,1 @@
+"""Operators: the menu graph and the phone simulator."""

@@ -1,0 +1,169 @@
+"""Operators' pages: the flow graph and a phone in the browser, on the same simulator as `ivr simulate`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections import OrderedDict
+from typing import Annotated
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint
+from flask import jsonify
+from flask import render_template
+from markupsafe import Markup
+from pydantic import Field
+
+from ivr.flowops.simulator import Call
+from ivr.flowops.simulator import Ending
+from ivr.flowops.simulator import Simulator
+from ivr.flowops.simulator import Turn
+from ivr.flowops.simulator import local_time
+from ivr.web import inputs
+from ivr.web.auth import login_required
+from ivr.web.i18n import translate
+from ivr.web.services import services
+
+bp = Blueprint("operators", __name__, url_prefix="/operator")
+ROLES = ("operator", "admin")
+MAX_CALLS = 8
+"""Simulated calls kept per web process; older ones are replayed from their keys when needed."""
+MAX_KEYS = 200
+BERLIN = ZoneInfo("Europe/Berlin")
+
+Short = Annotated[str, Field(max_length=64)]
+
+
+class _Setup(inputs.Body):
+    """How a simulated call starts; empty values mean now, any language, the default caller, nothing closed."""
+
+    at: Short | None = None
+    lang: Short | None = None
+    caller: Short | None = None
+    closed: list[Short] | None = Field(None, max_length=64)
+
+
+class _Run(inputs.Body):
+    """POST /operator/simulator/run."""
+
+    setup: _Setup | None = None
+    keys: list[Short] | None = Field(None, max_length=MAX_KEYS)
+    hang_up: bool | None = None
+
+
+_calls: OrderedDict[str, tuple[Simulator, Call]] = OrderedDict()
+_lock = threading.Lock()
+_graphs: dict[str, Markup] = {}
+
+
+def _graph() -> Markup:
+    """The live version's drawing as inline SVG (Mermaid text without Graphviz), cached per version."""
+    from ivr.flowops import graph as flowgraph
+    from ivr.settings import load_config
+
+    svc = services()
+    bundle = svc.store.current
+    if bundle.version not in _graphs:
+        config = load_config(svc.settings.config_path)
+        try:
+            svg = flowgraph.svg(bundle, config)
+            svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype; scale to the page by viewBox
+            svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg width="100%"', svg)
+            _graphs[bundle.version] = Markup(svg)
+        except RuntimeError:
+            _graphs[bundle.version] = Markup("<pre>") + flowgraph.mermaid(bundle, config) + Markup("</pre>")
+    return _graphs[bundle.version]
+
+
+@bp.get("/simulator")
+@login_required(roles=ROLES)
+def simulator():
+    """The graph and the phone."""
+    svc = services()
+    bundle = svc.store.current
+    languages = [(lid, bundle.languages[lid].name) for lid in bundle.flow.languages]
+    return render_template("operators/simulator.html", graph=_graph(), version=bundle.version,
+                           languages=languages, desks=sorted(svc.settings.desks))
+
+
+def _turn(turn: Turn) -> dict[str, Any]:
+    return {"heard": [{"text": h.text, "language": h.language, "audio": h.audio} for h in turn.heard],
+            "waits": turn.waits, "dialed": turn.dialed}
+
+
+def _key(setup: dict[str, Any], keys: list[str]) -> str:
+    return json.dumps([setup, keys], sort_keys=True)
+
+
+def _replay(setup: dict[str, Any], keys: list[str]) -> tuple[Simulator, Call]:
+    """The call after `keys`: continued from this process's cache, else replayed from the start.
+
+    Web processes share nothing in memory, so each request carries the whole call (setup and keys so far);
+    replaying is deterministic because the clock, the caller and the closures are part of the setup.
+    """
+    with _lock:
+        cached = _calls.pop(_key(setup, keys[:-1]), None) if keys else None
+    if cached is not None:
+        sim, call = cached
+        if call.last.waits != "end":
+            call.press(keys[-1])
+        return sim, call
+    sim = Simulator(local_time(setup["at"]), tuple(setup["closed"]), dict(os.environ))
+    call = sim.call(setup["caller"])
+    chosen = sim.language_key(setup["lang"]) if setup["lang"] else None
+    for token in ([chosen] if chosen else []) + keys:
+        if call.last.waits == "end":
+            break
+        call.press(token)
+    return sim, call
+
+
+def _keep(setup: dict[str, Any], keys: list[str], sim: Simulator, call: Call) -> None:
+    with _lock:
+        _calls[_key(setup, keys)] = (sim, call)
+        old = _calls.popitem(last=False) if len(_calls) > MAX_CALLS else None
+    if old is not None:
+        _evicted_key, (evicted, _call) = old
+        evicted.close()
+
+
+def _describe(ending: Ending) -> str:
+    """Where the call ended, in the interface language."""
+    key = {"transferred": "sim_end_transferred", "callback": "sim_end_callback"}.get(
+        ending.kind, "sim_end_hung_up_at" if ending.desk else "sim_end_hung_up")
+    return translate(key).format(desk=ending.desk, number=ending.number)
+
+
+@bp.post("/simulator/run")
+@login_required(roles=ROLES)
+def run():
+    """{setup: {lang, at, caller, closed}, keys: [...], hang_up} -> every turn so far, and the ending."""
+    try:
+        data = inputs.read(_Run)
+    except inputs.InputError as exc:
+        return jsonify(error=str(exc)), 400
+    raw = data.setup or _Setup()
+    svc = services()
+    local = svc.clock().astimezone(BERLIN).strftime("%Y-%m-%d %H:%M")
+    setup = {"at": (raw.at or local)[:16], "lang": (raw.lang or "")[:8],
+             "caller": (raw.caller or "+4917612345678")[:32], "closed": sorted(raw.closed or ())}
+    keys = [k[:32] for k in data.keys or []]
+    try:
+        sim, call = _replay(setup, keys)
+    except ValueError as exc:
+        return jsonify(error=str(exc)), 400
+    turns = [_turn(t) for t in call.turns]
+    result: dict[str, Any] = {"setup": setup, "turns": turns, "waits": call.last.waits}
+    if data.hang_up or call.last.waits == "end":
+        if call.last.waits == "dial":
+            call.press("completed")
+            result["turns"] = [_turn(t) for t in call.turns]
+        ending = call.hang_up()
+        sim.close()
+        result.update(ending=_describe(ending), kind=ending.kind, desk=ending.desk, number=ending.number)
+    else:
+        _keep(setup, keys, sim, call)
+    return jsonify(result)

@@ -1,0 +1,1 @@
+"""Supervisors: backlog across desks, the dashboard and its charts."""

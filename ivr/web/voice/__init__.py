@@ -1,0 +1,1 @@
+"""Callers: Twilio's voice webhooks answered with TwiML."""

@@ -1,0 +1,1 @@
+"""Desk staff: the desk's callback list, a task, click-to-call."""
