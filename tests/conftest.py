@@ -102,7 +102,7 @@ def ivr(settings):
 
 @pytest.fixture
 def app(settings, clock):
-    # the test client talks plain http, so cookies may not be Secure here (tests/workbench/test_auth.py checks
+    # the test client talks plain http, so cookies may not be Secure here (tests/unit/web/test_auth.py checks
     # the production setting on an app of its own)
     app = create_app(settings, clock=clock, TESTING=True, SESSION_COOKIE_SECURE=False)
     yield app

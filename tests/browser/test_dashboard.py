@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.operations.conftest import CALLS
-from tests.operations.conftest import _insert_call
 from tests.support.clock import berlin
+from tests.support.seeded import CALLS
+from tests.support.seeded import _insert_call
 
 pytestmark = pytest.mark.browser
 

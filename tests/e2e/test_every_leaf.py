@@ -9,8 +9,8 @@ from ivr.settings import load_config
 from ivr.store import db
 from tests.e2e.conftest import Stack
 from tests.support.stores import empty_stores
-from tests.test_hotline_flow import LANGUAGE_KEY
-from tests.test_hotline_flow import LEAVES
+from tests.unit.flowops.test_hotline_flow import LANGUAGE_KEY
+from tests.unit.flowops.test_hotline_flow import LEAVES
 
 pytestmark = pytest.mark.e2e
 

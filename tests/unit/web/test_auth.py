@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from ivr.store.db import audit_log
-from tests.workbench.conftest import PASSWORD
-from tests.workbench.conftest import Person
-from tests.workbench.conftest import opens_desk
+from tests.unit.conftest import PASSWORD
+from tests.unit.conftest import Person
+from tests.unit.conftest import opens_desk
 
 
 def test_login_lands_on_the_desk_list_and_logout_ends_the_session(app, people):

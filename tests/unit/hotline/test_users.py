@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from ivr.hotline import users
 from ivr.store.db import audit_log
 from ivr.store.db import users as users_table
-from tests.workbench.conftest import opens_desk
+from tests.unit.conftest import opens_desk
 
 
 def test_password_is_hashed_and_checked(engine, clock):

@@ -13,8 +13,8 @@ from ivr.hotline.figures import Period
 from ivr.hotline.figures import ServiceLevel
 from ivr.store.db import callbacks
 from ivr.store.db import calls
-from tests.operations.conftest import TASKS
 from tests.support.clock import berlin
+from tests.support.seeded import TASKS
 
 PERIOD = Period.last_days(date(2026, 11, 24))
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from ivr.cli.flows import schema_text
 from ivr.cli.main import main
 
-FIX = "tests/engine/fixtures"
+FIX = "tests/unit/engine/fixtures"
 
 
 def _check(*args: str, env: dict[str, str] | None = None):

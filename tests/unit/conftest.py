@@ -1,4 +1,4 @@
-"""Workbench fixtures: staff accounts, tasks, and a browser-like client that logs in and sends CSRF tokens."""
+"""Fixtures of the unit tests: staff accounts, tasks, and a browser-like client that logs in and sends CSRF tokens."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from ivr.hotline import callbacks
 from ivr.hotline import users
 from ivr.store.db import callbacks as callbacks_table
+from tests.support.seeded import seeded  # noqa: F401 - the dashboard and figures tests use it
 
 PASSWORD = "a long test password"
 """Every test account's password."""

@@ -9,9 +9,9 @@ from ivr.hotline import users
 from ivr.store.db import audit_log
 from ivr.store.db import desk_members
 from ivr.store.db import users as users_table
-from tests.workbench.conftest import PASSWORD
-from tests.workbench.conftest import Person
-from tests.workbench.conftest import opens_desk
+from tests.unit.conftest import PASSWORD
+from tests.unit.conftest import Person
+from tests.unit.conftest import opens_desk
 
 NEW_PASSWORD = "a brand new password"
 PHONE = "+4915112345678"

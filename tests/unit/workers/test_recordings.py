@@ -8,8 +8,8 @@ import pytest
 
 from ivr.hotline import callbacks
 from ivr.hotline import recordings
-from tests.workers.conftest import ACCOUNT
-from tests.workers.twilio_standin import WAV
+from tests.unit.workers.conftest import ACCOUNT
+from tests.unit.workers.twilio_standin import WAV
 
 SID = "RE" + "1" * 32
 

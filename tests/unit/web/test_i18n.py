@@ -9,7 +9,7 @@ from ivr.hotline import worklist as tasks
 from ivr.web import i18n
 from ivr.web.api.views import CLOSE_OUTCOMES
 
-ROOT = Path(__file__).resolve().parent.parent / "ivr"
+ROOT = Path(__file__).resolve().parents[3] / "ivr"
 LITERAL = re.compile(r"""\b(?:t|translate)\(\s*["']([a-z0-9_]+)["']\s*\)""")
 TASK_ERROR = re.compile(r"""TaskError\(\s*["']([a-z0-9_]+)["']""")
 HISTORY_KIND = re.compile(r"""record_step\([^)]*?,\s*["']([a-z_]+)["']|kind=["']([a-z_]+)["']""")

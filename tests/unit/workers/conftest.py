@@ -12,7 +12,7 @@ ACCOUNT = "AC" + "a" * 32
 @pytest.fixture
 def twilio():
     """The Twilio REST stand-in on loopback."""
-    from tests.workers.twilio_standin import TwilioStandIn
+    from tests.unit.workers.twilio_standin import TwilioStandIn
 
     with TwilioStandIn(ACCOUNT, TOKEN) as stand_in:
         yield stand_in
