@@ -1,11 +1,23 @@
-"""The only place that enqueues jobs: job ids derived from record ids, named queues, retries."""
+"""The only place that enqueues jobs (job ids derived from record ids, named queues, retries) and the one view of
+jobs that failed for good (listed with phone numbers masked, queued again), for `ivr jobs` and the admin page."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 import redis
 from rq import Queue
 from rq import Retry
 from rq.exceptions import DuplicateJobError
+from rq.exceptions import InvalidJobOperation
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+from rq.registry import ScheduledJobRegistry
+from rq.registry import StartedJobRegistry
+
+from ivr.engine.phones import mask_text
 
 QUEUE_NAMES = ("calls", "maintenance")
 """Queues the worker listens on, most urgent first."""
@@ -51,3 +63,73 @@ def enqueue_maintenance(conn: redis.Redis, func: str, *args: object, job_id: str
                       job_timeout=600)
     except DuplicateJobError:
         pass
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    """What anyone is shown of a failed job: ids, plain arguments and the error's last line, numbers masked."""
+
+    queue: str
+    id: str
+    func: str
+    args: str
+    ended_at: datetime | None
+    error: str
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """Jobs of one queue by state."""
+
+    name: str
+    queued: int
+    started: int
+    retrying: int
+    failed: int
+
+
+FAILED_SHOWN = 200
+"""Failed jobs listed per queue (newest first)."""
+
+
+def _failed_job(queue: str, job: Job) -> FailedJob:
+    result = job.latest_result()
+    lines = [line for line in ((result.exc_string if result else None) or "").strip().splitlines() if line.strip()]
+    args = ", ".join(str(a) for a in job.args if isinstance(a, int | str))[:80]
+    return FailedJob(queue, job.id, job.func_name, mask_text(args), job.ended_at,
+                     mask_text(lines[-1].strip() if lines else "")[:300])
+
+
+def failed_jobs(conn: redis.Redis, queues: tuple[str, ...] = QUEUE_NAMES, limit: int = FAILED_SHOWN) -> list[FailedJob]:
+    """The jobs in each queue's failed-job registry, newest first (at most `limit` a queue), phone numbers masked."""
+    found = []
+    for name in queues:
+        queue = Queue(name, connection=conn)
+        ids = FailedJobRegistry(queue=queue).get_job_ids(0, limit - 1, desc=True)
+        found += [_failed_job(name, job) for job in Job.fetch_many(ids, connection=conn) if job is not None]
+    return found
+
+
+def queue_counts(conn: redis.Redis) -> list[QueueCounts]:
+    """Queued, started, retrying and failed jobs of every queue."""
+    counts = []
+    for name in QUEUE_NAMES:
+        queue = Queue(name, connection=conn)
+        counts.append(QueueCounts(name, queue.count, StartedJobRegistry(queue=queue).count,
+                                  ScheduledJobRegistry(queue=queue).count, FailedJobRegistry(queue=queue).count))
+    return counts
+
+
+def requeue_failed(conn: redis.Redis, job_ids: list[str] | None = None,
+                   queues: tuple[str, ...] = QUEUE_NAMES) -> list[str]:
+    """Queue failed jobs of `queues` again: those named, or all when job_ids is None; return the ids re-queued."""
+    done = []
+    for name in queues:
+        registry = FailedJobRegistry(queue=Queue(name, connection=conn))
+        for job_id in registry.get_job_ids() if job_ids is None else job_ids:
+            try:
+                registry.requeue(job_id)
+            except (NoSuchJobError, InvalidJobOperation):  # not failed in this queue, or gone meanwhile
+                continue
+            done.append(job_id)
+    return done
