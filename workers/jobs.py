@@ -21,7 +21,7 @@ from ivr.hotline import callbacks
 from ivr.hotline import calls
 from ivr.hotline import recordings
 from ivr.hotline import retention
-from ivr.hotline import worklist as tasks
+from ivr.hotline import worklist
 from ivr.store import jobqueue as queue
 from ivr.store.callpaths import FLUSH_SECONDS
 from ivr.store.db import callbacks as callbacks_table
@@ -179,7 +179,7 @@ def retention_sweep() -> dict[str, int]:
     report = retention.run(env.engine, env.settings, now)
     with env.engine.begin() as conn:
         expiry = timedelta(minutes=env.settings.config.callbacks.claim_expiry_minutes)
-        report["claims_expired"] = tasks.expire_claims(conn, now - expiry, now)
+        report["claims_expired"] = worklist.expire_claims(conn, now - expiry, now)
     for task_id in recordings.pending(env.engine):
         queue.enqueue_maintenance(env.redis, "workers.jobs.fetch_recording", task_id, job_id=f"recording-{task_id}")
     log.info("retention sweep: %s", ", ".join(f"{key} {value}" for key, value in report.items()))

@@ -112,15 +112,15 @@ def callbacks() -> None:
 def callbacks_close(task_id: int, outcome: str) -> None:
     """Close callback task TASK_ID."""
     from ivr.hotline import audit
-    from ivr.hotline import callbacks as tasks
-    from ivr.web.api.views import CLOSE_OUTCOMES
+    from ivr.hotline.callbacks import CLOSE_OUTCOMES
+    from ivr.hotline.callbacks import close
 
     if outcome not in CLOSE_OUTCOMES:
         raise click.BadParameter(f"outcome must be one of {', '.join(sorted(CLOSE_OUTCOMES))}")
     svc = _services()
     now = svc.clock()
     with svc.engine.begin() as conn:
-        if not tasks.close(conn, task_id, outcome, now, actor="cli"):
+        if not close(conn, task_id, outcome, now, actor="cli"):
             raise click.ClickException(f"no callback task {task_id}")
         audit.write(conn, "cli", "callback.close", f"callback:{task_id}", now, outcome)
     click.echo(f"callback {task_id} closed ({outcome})")
@@ -132,12 +132,13 @@ def callbacks_close(task_id: int, outcome: str) -> None:
 def callbacks_list(desk: str | None, status: str) -> None:
     """List callback tasks as JSON lines (numbers masked)."""
     from ivr.engine.phones import mask
-    from ivr.hotline import callbacks as tasks
+    from ivr.hotline.callbacks import as_json
+    from ivr.hotline.callbacks import listing
 
     svc = _services()
     with svc.engine.connect() as conn:
-        for row in tasks.listing(conn, desk, status):
-            data = tasks.as_json(row)
+        for row in listing(conn, desk, status):
+            data = as_json(row)
             data["phone"] = mask(data["phone"])
             click.echo(json.dumps(data))
 

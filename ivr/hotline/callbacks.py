@@ -1,18 +1,24 @@
-"""Callback tasks: created once per call and desk, never twice for one open number at one desk."""
+"""Callback task records: create, read, close and list the rows of the callbacks table, and each task's history."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ivr.hotline import worklist as tasks
 from ivr.store.db import callbacks
+from ivr.store.db import task_claims
+from ivr.store.db import task_history
+from ivr.store.db import users
 
 MAX_LIST = 1000
 """Most tasks one API listing returns."""
+CLOSE_OUTCOMES = frozenset({"resolved", "forwarded", "unreachable", "wrong_number", "withdrawn", "duplicate", "other"})
+"""Outcomes a task may be closed with (API, CLI and the workbench's attempts alike)."""
 
 # built once (a job creates tasks at a few hundred a second): one read for both repeats, the call's own task at
 # this desk (any status) or an open one of the number there
@@ -21,6 +27,17 @@ _EXISTING = sa.select(callbacks.c.id, callbacks.c.call_sid).where(sa.or_(
     sa.and_(callbacks.c.desk == sa.bindparam("desk"), callbacks.c.phone == sa.bindparam("phone"),
             callbacks.c.status == "open")))
 _CREATE = callbacks.insert()
+
+
+class OutcomeError(ValueError):
+    """A task cannot be closed with this outcome."""
+
+
+class NumberTasks(NamedTuple):
+    """What a callback capture needs to know of one number's tasks."""
+
+    open_desks: frozenset[str]
+    today: int
 
 
 def create(conn: Connection, desk: str, phone: str, language: str, call_sid: str, now: datetime,
@@ -51,16 +68,69 @@ def attach_recording(conn: Connection, call_sid: str, desk: str | None, url: str
     return conn.execute(query.values(**values)).rowcount
 
 
+def with_holder() -> sa.Select:
+    """Tasks joined with whoever holds their claim (display name, else user name; None when unclaimed)."""
+    holder = sa.func.coalesce(sa.func.nullif(users.c.display_name, ""), users.c.username)
+    return sa.select(callbacks, task_claims.c.user_id.label("holder_id"), holder.label("holder")).select_from(
+        callbacks.outerjoin(task_claims, task_claims.c.callback_id == callbacks.c.id).outerjoin(
+            users, users.c.id == task_claims.c.user_id
+        )
+    )
+
+
+def get(conn: Connection, task_id: int) -> dict[str, Any] | None:
+    """Return one task with its holder (`holder_id`, `holder`), or None."""
+    row = conn.execute(with_holder().where(callbacks.c.id == task_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def record_step(conn: Connection, task_id: int, actor: str, kind: str, now: datetime, **values: Any) -> None:
+    """Write one step of a task's history (actor: a user name, `cli` or `api:<id>`)."""
+    conn.execute(task_history.insert().values(callback_id=task_id, at=now, actor=actor[:64], kind=kind, **values))
+
+
+def history(conn: Connection, task_id: int) -> list[dict[str, Any]]:
+    """Return the task's history, oldest first."""
+    query = (
+        sa.select(task_history)
+        .where(task_history.c.callback_id == task_id)
+        .order_by(task_history.c.at, task_history.c.id)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
 def close(conn: Connection, task_id: int, outcome: str, now: datetime, actor: str = "system") -> bool:
-    """Close an open task (claim released, step in its history); a closed one keeps its outcome. False: no task."""
+    """Close an open task (claim released, step in its history); a closed one keeps its outcome. False: no task.
+
+    Raises OutcomeError for an outcome outside CLOSE_OUTCOMES."""
+    if outcome not in CLOSE_OUTCOMES:
+        raise OutcomeError(f"outcome must be one of {', '.join(sorted(CLOSE_OUTCOMES))}")
     result = conn.execute(callbacks.update().where(callbacks.c.id == task_id).where(callbacks.c.status == "open")
                           .values(status="closed", outcome=outcome, closed_at=now, updated_at=now,
                                   next_attempt_at=None))
     if result.rowcount:
-        tasks.drop_claim(conn, task_id)
-        tasks.record_step(conn, task_id, actor, "close", now, outcome=outcome)
+        conn.execute(task_claims.delete().where(task_claims.c.callback_id == task_id))  # closed is nobody's work
+        record_step(conn, task_id, actor, "close", now, outcome=outcome)
         return True
     return conn.execute(sa.select(callbacks.c.id).where(callbacks.c.id == task_id)).first() is not None
+
+
+def has_open(conn: Connection, desk: str, phone: str) -> bool:
+    """True when this number has an open task at this desk."""
+    query = sa.select(callbacks.c.id).where(callbacks.c.desk == desk).where(callbacks.c.phone == phone) \
+        .where(callbacks.c.status == "open").limit(1)
+    return conn.execute(query).first() is not None
+
+
+def of_number(conn: Connection, phone: str, now: datetime) -> NumberTasks:
+    """This number's desks with an open task and its tasks of the last 24 hours, in one query."""
+    since = now - timedelta(days=1)
+    query = sa.select(callbacks.c.desk, callbacks.c.status, callbacks.c.created_at) \
+        .where(callbacks.c.phone == phone) \
+        .where(sa.or_(callbacks.c.status == "open", callbacks.c.created_at > since)).limit(500)
+    rows = conn.execute(query).all()
+    return NumberTasks(frozenset(r.desk for r in rows if r.status == "open"),
+                       sum(1 for r in rows if r.created_at > since))
 
 
 def listing(conn: Connection, desk: str | None = None, status: str | None = None,
@@ -72,12 +142,6 @@ def listing(conn: Connection, desk: str | None = None, status: str | None = None
     if status:
         query = query.where(callbacks.c.status == status)
     return [dict(r) for r in conn.execute(query.limit(max(1, min(limit, MAX_LIST)))).mappings()]
-
-
-def get(conn: Connection, task_id: int) -> dict[str, Any] | None:
-    """Return one task or None."""
-    row = conn.execute(sa.select(callbacks).where(callbacks.c.id == task_id)).mappings().first()
-    return dict(row) if row else None
 
 
 def as_json(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""The workbench's work on callback tasks: claims, attempts, forwards, history and desk figures."""
+"""The staff's desk list: claims, attempts and forwards of callback tasks, the list's order and desk figures.
+
+The task records themselves (create, get, close, history) are `callbacks`."""
 
 from __future__ import annotations
 
@@ -13,11 +15,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ivr.engine.hours import Schedule
+from ivr.hotline import callbacks
 from ivr.hotline.users import User
-from ivr.store.db import callbacks
+from ivr.store.db import callbacks as callbacks_table
 from ivr.store.db import calls
 from ivr.store.db import task_claims
-from ivr.store.db import task_history
 from ivr.store.db import users
 
 REACHED = {"reached_resolved": "resolved", "reached_forwarded": "forwarded", "wrong_number": "wrong_number"}
@@ -47,41 +49,20 @@ class Attempt:
     next_at: datetime | None = None
 
 
-def record_step(conn: Connection, task_id: int, actor: str, kind: str, now: datetime, **values: Any) -> None:
-    """Write one step of a task's history (actor: a user name, `cli` or `api:<id>`)."""
-    conn.execute(task_history.insert().values(callback_id=task_id, at=now, actor=actor[:64], kind=kind, **values))
-
-
 def drop_claim(conn: Connection, task_id: int) -> None:
     """Release whatever claim a task has."""
     conn.execute(task_claims.delete().where(task_claims.c.callback_id == task_id))
 
 
-def _with_holder() -> sa.Select:
-    """Tasks joined with whoever holds their claim (display name, else user name)."""
-    holder = sa.func.coalesce(sa.func.nullif(users.c.display_name, ""), users.c.username)
-    return sa.select(callbacks, task_claims.c.user_id.label("holder_id"), holder.label("holder")).select_from(
-        callbacks.outerjoin(task_claims, task_claims.c.callback_id == callbacks.c.id).outerjoin(
-            users, users.c.id == task_claims.c.user_id
-        )
-    )
-
-
 def open_tasks(conn: Connection, desks: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
     """Return the open tasks of some desks, oldest due first, with who holds each."""
     query = (
-        _with_holder()
-        .where(callbacks.c.desk.in_(list(desks)))
-        .where(callbacks.c.status == "open")
-        .order_by(callbacks.c.due_at, callbacks.c.id)
+        callbacks.with_holder()
+        .where(callbacks_table.c.desk.in_(list(desks)))
+        .where(callbacks_table.c.status == "open")
+        .order_by(callbacks_table.c.due_at, callbacks_table.c.id)
     )
     return [dict(r) for r in conn.execute(query).mappings()]
-
-
-def get(conn: Connection, task_id: int) -> dict[str, Any] | None:
-    """Return one task with its holder, or None."""
-    row = conn.execute(_with_holder().where(callbacks.c.id == task_id)).mappings().first()
-    return dict(row) if row else None
 
 
 def claim(conn: Connection, task: dict[str, Any], user: User, now: datetime) -> None:
@@ -94,9 +75,9 @@ def claim(conn: Connection, task: dict[str, Any], user: User, now: datetime) -> 
         with conn.begin_nested():
             conn.execute(task_claims.insert().values(callback_id=task["id"], user_id=user.id, claimed_at=now))
     except IntegrityError:  # someone claimed it between our read and this insert
-        current = get(conn, task["id"])
+        current = callbacks.get(conn, task["id"])
         raise TaskError("claimed_elsewhere", current["holder"] if current else None) from None
-    record_step(conn, task["id"], user.username, "claim", now)
+    callbacks.record_step(conn, task["id"], user.username, "claim", now)
 
 
 def release(conn: Connection, task: dict[str, Any], user: User, now: datetime) -> None:
@@ -106,7 +87,7 @@ def release(conn: Connection, task: dict[str, Any], user: User, now: datetime) -
     if task["holder_id"] != user.id and user.role not in ("admin", "supervisor"):
         raise TaskError("claimed_elsewhere", task["holder"])
     drop_claim(conn, task["id"])
-    record_step(conn, task["id"], user.username, "release", now)
+    callbacks.record_step(conn, task["id"], user.username, "release", now)
 
 
 def expire_claims(conn: Connection, older_than: datetime, now: datetime) -> int:
@@ -117,7 +98,7 @@ def expire_claims(conn: Connection, older_than: datetime, now: datetime) -> int:
     for task_id, username in stale:
         conn.execute(task_claims.delete().where(task_claims.c.callback_id == task_id)
                      .where(task_claims.c.claimed_at < older_than))  # not one taken again meanwhile
-        record_step(conn, task_id, username, "claim_expired", now)
+        callbacks.record_step(conn, task_id, username, "claim_expired", now)
     return len(stale)
 
 
@@ -145,23 +126,22 @@ def log_attempt(
         raise TaskError("invalid_input")
     _own(conn, task, user, now)
     count = task["attempts"] + 1
-    record_step(conn, task["id"], user.username, "attempt", now, outcome=attempt.outcome, note=attempt.note or None)
+    callbacks.record_step(conn, task["id"], user.username, "attempt", now, outcome=attempt.outcome,
+                          note=attempt.note or None)
     values: dict[str, Any] = {"attempts": count, "updated_at": now}
     if attempt.outcome in REACHED:
         closing = REACHED[attempt.outcome]
-    elif count >= max_attempts:
-        closing = "unreachable"
-    elif attempt.close:
+    elif count >= max_attempts or attempt.close:
         closing = "unreachable"
     else:
         closing = None
         default = schedule.add_service_hours(now, spacing_minutes / 60)
         values["next_attempt_at"] = attempt.next_at if attempt.next_at and attempt.next_at > now else default
-    if closing:
-        values.update(status="closed", outcome=closing, closed_at=now, next_attempt_at=None)
-        record_step(conn, task["id"], user.username, "close", now, outcome=closing)
-    conn.execute(callbacks.update().where(callbacks.c.id == task["id"]).values(**values))
-    drop_claim(conn, task["id"])
+    conn.execute(callbacks_table.update().where(callbacks_table.c.id == task["id"]).values(**values))
+    if closing:  # the one rule for closing (claim released, step in the history), as the API and CLI close
+        callbacks.close(conn, task["id"], closing, now, actor=user.username)
+    else:
+        drop_claim(conn, task["id"])
     return "closed" if closing else "open"
 
 
@@ -174,39 +154,29 @@ def forward(conn: Connection, task: dict[str, Any], user: User, desk: str, note:
     try:
         with conn.begin_nested():
             conn.execute(
-                callbacks.update()
-                .where(callbacks.c.id == task["id"])
+                callbacks_table.update()
+                .where(callbacks_table.c.id == task["id"])
                 .values(desk=desk, updated_at=now, next_attempt_at=None)
             )
     except IntegrityError:  # the call already has a task at that desk
         raise TaskError("forward_conflict") from None
     drop_claim(conn, task["id"])
-    record_step(conn, task["id"], user.username, "forward", now, desk=desk, note=note or None)
+    callbacks.record_step(conn, task["id"], user.username, "forward", now, desk=desk, note=note or None)
 
 
 def note_call(conn: Connection, task: dict[str, Any], user: User, now: datetime) -> None:
     """Record that a click-to-call was started."""
     _own(conn, task, user, now)
-    record_step(conn, task["id"], user.username, "call", now)
-
-
-def history(conn: Connection, task_id: int) -> list[dict[str, Any]]:
-    """Return the task's history, oldest first."""
-    query = (
-        sa.select(task_history)
-        .where(task_history.c.callback_id == task_id)
-        .order_by(task_history.c.at, task_history.c.id)
-    )
-    return [dict(r) for r in conn.execute(query).mappings()]
+    callbacks.record_step(conn, task["id"], user.username, "call", now)
 
 
 def search(conn: Connection, phone: str, desks: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
     """Return tasks (open and closed) of one number within some desks, newest first."""
     query = (
-        sa.select(callbacks)
-        .where(callbacks.c.phone == phone)
-        .where(callbacks.c.desk.in_(list(desks)))
-        .order_by(callbacks.c.created_at.desc())
+        sa.select(callbacks_table)
+        .where(callbacks_table.c.phone == phone)
+        .where(callbacks_table.c.desk.in_(list(desks)))
+        .order_by(callbacks_table.c.created_at.desc())
         .limit(200)
     )
     return [dict(r) for r in conn.execute(query).mappings()]
@@ -215,12 +185,12 @@ def search(conn: Connection, phone: str, desks: tuple[str, ...] | list[str]) -> 
 def overview(conn: Connection, desks: list[str], now: datetime, today: date) -> dict[str, dict[str, Any]]:
     """Return per desk: open tasks, overdue, oldest waiting and today's calls. No personal data."""
     figures = {d: {"open": 0, "overdue": 0, "oldest": None, "calls_today": 0} for d in desks}
-    overdue = sa.func.sum(sa.case((callbacks.c.due_at < now, 1), else_=0))
+    overdue = sa.func.sum(sa.case((callbacks_table.c.due_at < now, 1), else_=0))
     rows = conn.execute(
-        sa.select(callbacks.c.desk, sa.func.count(), overdue, sa.func.min(callbacks.c.created_at))
-        .where(callbacks.c.status == "open")
-        .where(callbacks.c.desk.in_(desks))
-        .group_by(callbacks.c.desk)
+        sa.select(callbacks_table.c.desk, sa.func.count(), overdue, sa.func.min(callbacks_table.c.created_at))
+        .where(callbacks_table.c.status == "open")
+        .where(callbacks_table.c.desk.in_(desks))
+        .group_by(callbacks_table.c.desk)
     )
     for desk, count, late, oldest in rows:
         figures[desk].update(open=count, overdue=int(late or 0), oldest=oldest)

@@ -28,8 +28,6 @@ from ivr.web import inputs
 from ivr.web.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-CLOSE_OUTCOMES = {"resolved", "forwarded", "unreachable", "wrong_number", "withdrawn", "duplicate", "other"}
-"""Outcomes a task may be closed with through the API."""
 TASK_STATUSES = ("open", "closed")
 CALL_SID = re.compile(r"[A-Za-z0-9]{1,64}")
 
@@ -38,7 +36,7 @@ class CloseBody(inputs.Body):
     """PATCH /api/callbacks/<id>."""
 
     status: Literal["closed"]
-    outcome: Literal[tuple(sorted(CLOSE_OUTCOMES))] | None = None  # type: ignore[valid-type]
+    outcome: Literal[tuple(sorted(callbacks.CLOSE_OUTCOMES))] | None = None  # type: ignore[valid-type]
 
 
 class ClosureBody(inputs.Body):
@@ -179,36 +177,20 @@ def list_desks():
     return jsonify(desks=desks)
 
 
-def _until(body: dict[str, Any]) -> datetime:
-    try:
-        until = datetime.fromisoformat(str(body.get("until")))
-    except ValueError:
-        abort(400, "until must be an ISO-8601 date and time with offset")
-    if until.tzinfo is None:
-        abort(400, "until needs a UTC offset, e.g. 2026-12-24T12:00:00+01:00")
-    return until
-
-
-def _message(body: dict[str, Any]) -> dict[str, str]:
-    message = body.get("message") or {}
-    languages = services().settings.config.languages
-    if not isinstance(message, dict) or any(k not in languages or not isinstance(v, str) for k, v in message.items()):
-        abort(400, f"message must map language ids ({', '.join(languages)}) to text")
-    return {k: v.strip()[:1000] for k, v in message.items() if v.strip()}
-
-
 def _set(desk: str, kind: str, value: str | None = None):
     body = _json_body(OverflowBody if kind == "overflow" else ClosureBody)
     svc = services()
     now = svc.clock()
-    until = _until(body)
-    if until <= now:
-        abort(400, "until lies in the past")
-    entry = closures.set_closure(svc.engine, desk, kind, until, str(body.get("reason", ""))[:500], _message(body),
-                                 g.actor, now, value)
+    try:  # the rules `ivr closure set` follows too
+        checked = closures.entry(body.get("until"), body.get("reason", ""), body.get("message"),
+                                 svc.settings.config.languages, now)
+    except closures.ClosureError as exc:
+        abort(400, str(exc))
+    entry = closures.set_closure(svc.engine, desk, kind, checked.until, checked.reason, checked.message, g.actor, now,
+                                 value)
     audit.write(svc.engine, g.actor, f"{kind}.set", f"{kind}:{entry}", now, f"desk={desk}")
     svc.closures.changed()  # every web process reads it before this answer
-    return jsonify(id=entry, desk=desk, kind=kind, until=until.isoformat()), 201
+    return jsonify(id=entry, desk=desk, kind=kind, until=checked.until.isoformat()), 201
 
 
 def _end(desk: str, kind: str):

@@ -10,7 +10,7 @@ from flask import render_template
 from pydantic import Field
 
 from ivr.hotline import audit
-from ivr.hotline import worklist as tasks
+from ivr.hotline import worklist
 from ivr.web import inputs
 from ivr.web.auth import current_user
 from ivr.web.auth import login_required
@@ -46,7 +46,7 @@ def overview():
     now = svc.clock()
     desks = list(svc.settings.desks)
     with svc.engine.connect() as conn:
-        figures = tasks.overview(
+        figures = worklist.overview(
             conn, desks, now, now.astimezone(ZoneInfo(svc.settings.config.hotline.timezone)).date()
         )
     return render_template("staff/overview.html", figures=figures, all_desks=svc.settings.desks, now=now)
@@ -64,7 +64,7 @@ def search():
     if phone:
         desks = list(svc.settings.desks) if user.is_admin else list(user.desks)
         with svc.engine.begin() as conn:
-            rows = tasks.search(conn, phone, desks)
+            rows = worklist.search(conn, phone, desks)
             audit.write(conn, user.username, "search.phone", None, svc.clock(), f"{len(rows)} results")
     return render_template(
         "staff/search.html",

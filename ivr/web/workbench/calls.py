@@ -14,7 +14,7 @@ from flask import url_for
 from twilio.base.exceptions import TwilioException
 
 from ivr.hotline import recordings
-from ivr.hotline import worklist as tasks
+from ivr.hotline import worklist
 from ivr.hotline.worklist import TaskError
 from ivr.telephony import rest as twilio_rest
 from ivr.web.auth import current_user
@@ -50,7 +50,7 @@ def call(task_id: int):
             problem = TaskError("call_failed")
         else:
             try:
-                tasks.note_call(conn, row, user, svc.clock())
+                worklist.note_call(conn, row, user, svc.clock())
             except TaskError as exc:
                 problem = exc
     if problem is not None:

@@ -18,8 +18,9 @@ from pydantic import Field
 
 from ivr.core import csvcells
 from ivr.hotline import audit
+from ivr.hotline import callbacks
 from ivr.hotline import users
-from ivr.hotline import worklist as tasks
+from ivr.hotline import worklist
 from ivr.hotline.worklist import TaskError
 from ivr.telephony import rest as twilio_rest
 from ivr.web import inputs
@@ -77,7 +78,7 @@ def _system_actor(actor: str) -> str:
 
 def task_or_404(conn, task_id: int) -> dict:
     """Load a task the user may see; 404 for tasks of other desks, as if they did not exist."""
-    task = tasks.get(conn, task_id)
+    task = callbacks.get(conn, task_id)
     user = current_user()
     if task is None or user is None or not user.sees(task["desk"]):
         abort(404)  # another desk's task does not exist for this user
@@ -104,7 +105,7 @@ def home():
         return redirect(url_for("staff.desk", desk=desks[0]))
     svc = services()
     with svc.engine.connect() as conn:
-        figures = tasks.overview(conn, desks, svc.clock(), svc.clock().astimezone(_tz()).date())
+        figures = worklist.overview(conn, desks, svc.clock(), svc.clock().astimezone(_tz()).date())
     return render_template("staff/home.html", desks=desks, figures=figures, all_desks=svc.settings.desks)
 
 
@@ -116,11 +117,11 @@ def desk(desk: str):
     svc = services()
     now = svc.clock()
     with svc.engine.begin() as conn:
-        rows = tasks.open_tasks(conn, [desk])
+        rows = worklist.open_tasks(conn, [desk])
         audit_view(conn, "view.desk_list", f"desk:{desk}", f"{len(rows)} tasks")
     schedule = svc.schedules[desk]
     for row in rows:
-        row["hours_left"] = tasks.remaining_service_hours(schedule, now, row["due_at"])
+        row["hours_left"] = worklist.remaining_service_hours(schedule, now, row["due_at"])
     return render_template(
         "staff/desk.html",
         desk=desk,
@@ -138,7 +139,7 @@ def export(desk: str):
     _desk_or_404(desk)
     svc = services()
     with svc.engine.begin() as conn:
-        rows = tasks.open_tasks(conn, [desk])
+        rows = worklist.open_tasks(conn, [desk])
         audit_view(conn, "export.csv", f"desk:{desk}", f"{len(rows)} tasks")
     out = io.StringIO()
     writer = csvcells.writer(out, delimiter=";")  # a display name or number is never a live formula
@@ -167,13 +168,13 @@ def task(task_id: int):
     user = current_user()
     with svc.engine.begin() as conn:
         row = task_or_404(conn, task_id)
-        events = tasks.history(conn, task_id)
+        events = callbacks.history(conn, task_id)
         names = users.display_names(conn, {e["actor"] for e in events})
         names.update({a: _system_actor(a) for a in {e["actor"] for e in events} if a == "cli" or a.startswith("api:")})
         audit_view(conn, "view.task", f"callback:{task_id}")
     now = svc.clock()
     schedule = svc.schedules.get(row["desk"])
-    row["hours_left"] = tasks.remaining_service_hours(schedule, now, row["due_at"]) if schedule else 0
+    row["hours_left"] = worklist.remaining_service_hours(schedule, now, row["due_at"]) if schedule else 0
     default_next = (
         schedule.add_service_hours(now, svc.settings.config.callbacks.attempt_spacing_minutes / 60)
         if schedule
@@ -188,7 +189,7 @@ def task(task_id: int):
         user=user,
         all_desks=svc.settings.desks,
         languages=svc.settings.config.languages,
-        outcomes=tasks.OUTCOMES,
+        outcomes=worklist.OUTCOMES,
         can_work=user.works(row["desk"]),
         can_forward=user.sees(row["desk"]) and user.role != "operator",
         call_ready=twilio_rest.available(svc.settings),
@@ -227,14 +228,14 @@ def _act(task_id: int, action, need_work: bool = True):
 @login_required(WORKBENCH_ROLES)
 def claim(task_id: int):
     """Take the task, so nobody else works it at the same time."""
-    return _act(task_id, lambda conn, row, user, now: tasks.claim(conn, row, user, now))
+    return _act(task_id, lambda conn, row, user, now: worklist.claim(conn, row, user, now))
 
 
 @bp.post("/tasks/<int:task_id>/release")
 @login_required(WORKBENCH_ROLES)
 def release(task_id: int):
     """Give the task back to the desk."""
-    return _act(task_id, lambda conn, row, user, now: tasks.release(conn, row, user, now), need_work=False)
+    return _act(task_id, lambda conn, row, user, now: worklist.release(conn, row, user, now), need_work=False)
 
 
 def _next_at(text: str) -> datetime | None:
@@ -249,7 +250,7 @@ def _next_at(text: str) -> datetime | None:
 def attempt(task_id: int):
     """Log an attempt; close the task or schedule the next one (closing as unreachable after the last)."""
     form = inputs.form(AttemptForm)  # a NUL would reach the database (a 500 on PostgreSQL), a repeat is ambiguous
-    entry = tasks.Attempt(
+    entry = worklist.Attempt(
         outcome=form.outcome,
         note=form.note.strip(),
         close=form.then == "close",
@@ -258,7 +259,7 @@ def attempt(task_id: int):
     cfg = services().settings.config.callbacks
 
     def run(conn, row, user, now):
-        status = tasks.log_attempt(
+        status = worklist.log_attempt(
             conn,
             row,
             user,
@@ -268,7 +269,7 @@ def attempt(task_id: int):
             cfg.attempt_spacing_minutes,
             cfg.max_attempts,
         )
-        if status == "closed" and entry.outcome in tasks.FAILED and not entry.close:
+        if status == "closed" and entry.outcome in worklist.FAILED and not entry.close:
             return "closed_unreachable"
         return "saved"
 
@@ -289,7 +290,7 @@ def forward(task_id: int):
             raise TaskError("invalid_input")
         if user.role == "staff" and not user.works(row["desk"]):
             abort(403)
-        tasks.forward(conn, row, user, target, note, now)
+        worklist.forward(conn, row, user, target, note, now)
         return "forwarded"
 
     return _act(task_id, run, need_work=False)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ivr.hotline import worklist as tasks
+from ivr.hotline import worklist
+from ivr.hotline.callbacks import CLOSE_OUTCOMES
 from ivr.web import i18n
-from ivr.web.api.views import CLOSE_OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[3] / "ivr"
 LITERAL = re.compile(r"""\b(?:t|translate)\(\s*["']([a-z0-9_]+)["']\s*\)""")
@@ -31,6 +31,6 @@ def test_every_history_step_and_outcome_a_task_page_can_show_is_translated():
     kinds = {k for path in (ROOT / "hotline" / "worklist.py", ROOT / "hotline" / "callbacks.py")
              for pair in HISTORY_KIND.findall(path.read_text(encoding="utf-8")) for k in pair if k}
     assert {"claim", "close", "claim_expired"} <= kinds
-    outcomes = set(tasks.OUTCOMES) | set(tasks.REACHED.values()) | {"unreachable", "erased"} | CLOSE_OUTCOMES
+    outcomes = set(worklist.OUTCOMES) | set(worklist.REACHED.values()) | {"unreachable", "erased"} | CLOSE_OUTCOMES
     missing = sorted(({f"h_{k}" for k in kinds} | {f"o_{o}" for o in outcomes}) - set(i18n.TEXT))
     assert missing == []

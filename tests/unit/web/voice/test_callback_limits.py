@@ -47,7 +47,7 @@ def test_daily_limit_per_number(phone, clock, engine, settings):
         for n in range(limit):
             at = clock() - timedelta(hours=1)
             task_id, _ = callbacks.create(conn, "helpers", "+4917612345678", "en", f"CA{n:032d}", at, at)
-            callbacks.close(conn, task_id, "reached", at)
+            callbacks.close(conn, task_id, "resolved", at)
     call, turn = _evening_callback_offer(phone, clock, "+4917612345678")
     turn = call.press("1")
     assert "many times today" in turn.text

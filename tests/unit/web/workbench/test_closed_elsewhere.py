@@ -58,7 +58,7 @@ def test_api_refuses_what_it_cannot_do_and_changes_nothing(make_task, api, engin
 
 
 def test_every_outcome_a_task_can_close_with_reads_well_in_both_languages(people, make_task, api, engine):
-    from ivr.web.api.views import CLOSE_OUTCOMES
+    from ivr.hotline.callbacks import CLOSE_OUTCOMES
     from ivr.web.i18n import TEXT
 
     anna = people("anna", role="admin")

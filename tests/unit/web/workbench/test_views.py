@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from ivr.hotline import worklist as tasks
+from ivr.hotline import worklist
 from ivr.store.db import audit_log
 from ivr.store.db import callbacks
 from tests.support.clock import berlin
@@ -82,11 +82,11 @@ def test_a_claim_nobody_acts_on_lapses_and_the_task_is_free_again(people, make_t
     anna.post(f"/staff/tasks/{kept}/claim")  # taken an hour later: still hers after the first one lapsed
     clock.advance(seconds=expiry.total_seconds() - 60 * 60 - 1)
     with engine.begin() as conn:
-        assert tasks.expire_claims(conn, clock() - expiry, clock()) == 0
+        assert worklist.expire_claims(conn, clock() - expiry, clock()) == 0
     assert bert.post(f"/staff/tasks/{left}/claim").status_code == 409
     clock.advance(seconds=2)
     with engine.begin() as conn:
-        assert tasks.expire_claims(conn, clock() - expiry, clock()) == 1
+        assert worklist.expire_claims(conn, clock() - expiry, clock()) == 1
     assert bert.post(f"/staff/tasks/{left}/claim").status_code == 302
     assert bert.post(f"/staff/tasks/{kept}/claim").status_code == 409
     page = bert.get(f"/staff/tasks/{left}").get_data(as_text=True)
