@@ -1,4 +1,5 @@
-"""Operator closures of desks, house-wide announcements and the overflow number; read with a short cache."""
+"""Operator closures of desks, house-wide announcements and the overflow number: the rules a new one must meet
+(shared by the API and `ivr closure`), storing them, and reading them with a short cache."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.core.errors import IvrError
 from ivr.engine.hours import Closure
 from ivr.store.db import closures
 
@@ -29,6 +34,69 @@ LISTEN_SECONDS = 0.2
 """How often the listening thread looks up from Redis (to stop promptly)."""
 CHANNEL = "ivr:closures"
 """Redis channel (suffixed with the database number) that tells web processes a closure changed."""
+
+
+REASON_CHARS = 500
+"""Longest reason kept."""
+MESSAGE_CHARS = 1000
+"""Longest announcement kept per language."""
+
+
+class ClosureError(IvrError, ValueError):
+    """A closure, announcement or overflow entry that breaks a rule; the text says which and what to give."""
+
+
+def parse_until(text: str, tz: ZoneInfo | None = None) -> datetime:
+    """The end of an entry: ISO-8601 with a UTC offset, or (given `tz`) a local time like "2026-12-01 12:00"."""
+    try:
+        until = datetime.fromisoformat(str(text).strip())
+    except ValueError:
+        local = ', or local time like "2026-12-24 12:00"' if tz is not None else ""
+        raise ClosureError(f"until must be an ISO-8601 date and time with offset{local}") from None
+    if until.tzinfo is None:
+        if tz is None:
+            raise ClosureError("until needs a UTC offset, e.g. 2026-12-24T12:00:00+01:00")
+        until = until.replace(tzinfo=tz)
+    return until
+
+
+def check_until(until: datetime, now: datetime) -> datetime:
+    """Refuse an end that is not in the future."""
+    if until <= now:
+        raise ClosureError("until lies in the past")
+    return until
+
+
+def clean_message(message: object, languages: Iterable[str]) -> dict[str, str]:
+    """The announcement by language: known language ids mapped to text, trimmed, empty ones dropped."""
+    known = list(languages)
+    if not isinstance(message, Mapping) or any(k not in known or not isinstance(v, str) for k, v in message.items()):
+        raise ClosureError(f"message must map language ids ({', '.join(known)}) to text")
+    return {k: v.strip()[:MESSAGE_CHARS] for k, v in message.items() if v.strip()}
+
+
+def check_desk(desk: str, desks: Iterable[str]) -> str:
+    """A desk id of the config, or HOUSE for every desk."""
+    known = list(desks)
+    if desk != HOUSE and desk not in known:
+        raise ClosureError(f"unknown desk {desk!r}; desks: {', '.join(known)} or {HOUSE} for the whole house")
+    return desk
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A checked request for a closure, announcement or overflow number."""
+
+    until: datetime
+    reason: str
+    message: dict[str, str]
+
+
+def entry(until: str, reason: str, message: object, languages: Iterable[str], now: datetime,
+          tz: ZoneInfo | None = None) -> Entry:
+    """Check a new entry's end (given, in the future) and announcement (known languages); ClosureError if not."""
+    return Entry(check_until(parse_until(until, tz), now), (reason or "")[:REASON_CHARS],
+                 clean_message(message or {}, languages))
 
 
 @dataclass(frozen=True)
