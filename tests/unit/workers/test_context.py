@@ -27,5 +27,5 @@ def test_config_change_reaches_running_jobs(tmp_path, settings, monkeypatch):
         os.utime(config, (2, 2))
         assert context.get().settings.desks["info"].callback_promise_hours == 4  # broken change refused
     finally:
-        context.get().dispose()
+        context.get().close()
         context.reset()

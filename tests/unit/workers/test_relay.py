@@ -39,4 +39,4 @@ def test_relay_requeues_lost_jobs_only(engine, redis_conn, settings, clock, work
     with engine.connect() as conn:
         done = {r.id for r in conn.execute(events.select().where(events.c.processed_at.is_not(None)))}
     assert done == {never, lost, live, fresh} and expired not in done
-    env.dispose()
+    env.close()

@@ -140,4 +140,4 @@ def test_worker_schedules_the_sweep_once_per_slot(redis_conn, settings, work, en
         assert conn.execute(sa.select(task_claims)).all() == []
         assert conn.execute(sa.select(task_history.c.kind).where(task_history.c.callback_id == claimed)).scalars() \
             .all() == ["claim_expired"]
-    env.dispose()
+    env.close()

@@ -129,7 +129,7 @@ def test_an_event_costs_few_statements_and_applies_once(engine, settings, monkey
         assert statements == ["SELECT", "SELECT", "UPDATE", "UPDATE"]
         assert jobs.process_event(callback) == jobs.process_event(status) == "done already"
     finally:
-        env.dispose()
+        env.close()
     with engine.connect() as conn:
         task = conn.execute(sa.select(callbacks_table)).mappings().one()
         call = conn.execute(sa.select(calls_table)).mappings().one()

@@ -23,7 +23,7 @@ def test_jobs_run_in_the_worker_process_on_one_context(ivr, redis_conn, monkeypa
         assert jobs[1].get_status() == JobStatus.FINISHED
         assert built == [1]  # the job used the context the worker built at start
     finally:
-        context.get().dispose()
+        context.get().close()
         context.reset()
 
 
@@ -34,7 +34,7 @@ def test_a_job_over_its_timeout_fails_and_the_next_one_runs(ivr, redis_conn):
     try:
         assert ivr("worker", "--burst").exit_code == 0
     finally:
-        context.get().dispose()
+        context.get().close()
         context.reset()
     slow = Job.fetch(slow.id, connection=redis_conn)
     assert slow.get_status() == JobStatus.FAILED
