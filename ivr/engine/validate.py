@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from collections.abc import Iterable
 from collections.abc import Mapping
 
@@ -11,7 +12,6 @@ from ivr.engine import prompts as prompt_text
 from ivr.engine import schema
 from ivr.engine.model import LanguageInfo
 from ivr.engine.paths import check_paths
-from ivr.settings import FileConfig
 
 BUILTIN_PROMPTS: dict[str, tuple[str, ...]] = {
     "menu": ("invalid", "no_input"),
@@ -87,7 +87,7 @@ def _audio_missing(pid: str, text: str, lang: str, existing: frozenset[str]) -> 
     return [f"{lang}/{name}" for name in prompt_text.audio_files(pid, text) if f"{lang}/{name}" not in existing]
 
 
-def check_flow(doc: Document, raw: schema.FlowFile, config: FileConfig, prompts: Mapping[str, Mapping[str, str]],
+def check_flow(doc: Document, raw: schema.FlowFile, desks: Collection[str], prompts: Mapping[str, Mapping[str, str]],
                languages: Mapping[str, LanguageInfo], existing: frozenset[str]) -> tuple[list[Problem], set[str]]:
     """Check one flow; return its problems and the languages whose recorded audio is incomplete."""
     problems: list[Problem] = []
@@ -106,7 +106,7 @@ def check_flow(doc: Document, raw: schema.FlowFile, config: FileConfig, prompts:
             if lang is not None and lang not in offered:
                 problems.append(doc.problem(base + path, f"node {nid!r}: language {lang!r} is not offered"))
         desk = getattr(node, "desk", None)
-        if desk is not None and desk not in config.desks:
+        if desk is not None and desk not in desks:
             problems.append(doc.problem(base + ("desk",), f"node {nid!r}: unknown desk {desk!r}"))
         if isinstance(node, schema.MenuNode):
             keys = set(node.options)

@@ -10,10 +10,10 @@ from ivr.core.errors import ProblemsError
 from ivr.core.yamldoc import Problem
 from ivr.core.yamldoc import YamlSyntaxError
 from ivr.core.yamldoc import parse
-from ivr.engine.loader import compile_bundle
-from ivr.engine.loader import read_files
 from ivr.engine.model import Bundle
 from ivr.engine.validate import MISSING_AUDIO
+from ivr.flowops.source import compile_sources
+from ivr.flowops.source import read_files
 from ivr.settings import FileConfig
 from ivr.settings import load_config
 
@@ -53,7 +53,7 @@ def check(config_path: str | Path, sources: list[tuple[str, str]], audio_dir: st
 
 def check_with(config: FileConfig, sources: list[tuple[str, str]], audio_dir: str | Path) -> Report:
     """Check flow sources against an already validated config."""
-    bundle, problems = compile_bundle(sources, config, audio_dir)
+    bundle, problems = compile_sources(sources, config, audio_dir)
     problems = [replace(p, severity="error") if MISSING_AUDIO in p.message else p for p in problems]
     problems += _manifest(sources, config, Path(audio_dir))
     if any(p.severity == "error" for p in problems):

@@ -19,9 +19,9 @@ from ivr.core.errors import FlowValidationError
 from ivr.core.errors import ProblemsError
 from ivr.core.yamldoc import YamlSyntaxError
 from ivr.core.yamldoc import parse
-from ivr.engine.loader import compile_bundle
 from ivr.engine.model import Bundle
 from ivr.flowops import versions as flowversions
+from ivr.flowops.source import compile_sources
 from ivr.flowops.versions import Sources
 from ivr.settings import FileConfig
 from ivr.settings import Settings
@@ -68,7 +68,7 @@ class FlowStore:
         except YamlSyntaxError as exc:
             return None, None, [exc.problem]
         named = [(self._label() + name, text) for name, text in sorted(sources.files.items())]
-        bundle, problems = compile_bundle(named, config, self.settings.audio_dir)
+        bundle, problems = compile_sources(named, config, self.settings.audio_dir)
         return bundle, config, problems
 
     def _install(self, bundle: Bundle, config: FileConfig, current: bool = True) -> None:

@@ -81,9 +81,9 @@ def test_placeholder_audio_and_drafts_warn_but_fail_only_when_strict():
 
 
 def test_missing_audio_file_is_an_error_in_check_but_a_warning_at_load(tmp_path):
-    from ivr.engine.loader import compile_bundle
     from ivr.flowops.check import check
     from ivr.flowops.check import sources_for
+    from ivr.flowops.source import compile_sources
     from ivr.settings import load_config
 
     audio = tmp_path / "audio"
@@ -96,7 +96,7 @@ def test_missing_audio_file_is_an_error_in_check_but_a_warning_at_load(tmp_path)
             "language menu") in messages
     assert any(m.endswith(": audio file fa/who_menu.wav is listed but missing") for m in messages)
     assert report.bundle is None
-    bundle, problems = compile_bundle(sources, load_config("config.yaml"), audio)
+    bundle, problems = compile_sources(sources, load_config("config.yaml"), audio)
     assert bundle is not None and "fa" not in bundle.available  # the service keeps running without Farsi
 
 

@@ -11,7 +11,7 @@ import pytest
 from ivr.core.errors import UnknownNodeError
 from ivr.engine import runtime
 from ivr.engine.hours import DeskStatus
-from ivr.engine.loader import load_bundle
+from ivr.flowops.source import load_bundle
 from ivr.engine.model import CallbackRequested
 from ivr.engine.model import Context
 from ivr.engine.model import Dial

@@ -1,4 +1,4 @@
-"""Loading, validation with file:line, and compilation of flows."""
+"""The pure compiler: sources, config values and audio names in, a Bundle and every problem (file:line) out."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from ivr.core.errors import FlowValidationError
-from ivr.engine.loader import compile_bundle
-from ivr.engine.loader import load_bundle
-from ivr.engine.loader import read_files
+from ivr.engine import compiler
 from ivr.engine.model import NodeType
+from ivr.flowops.source import audio_names
+from ivr.flowops.source import flow_config
 from ivr.settings import ROOT
 from ivr.settings import load_config
 
 AUDIO = ROOT / "ivr" / "static" / "audio"
 PROMPTS = ROOT / "flows" / "prompts.yaml"
+AUDIO_NAMES = audio_names(AUDIO)
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +24,19 @@ def config():
     return load_config(ROOT / "config.yaml")
 
 
+def compile_bundle(sources, config, audio_files=AUDIO_NAMES):
+    return compiler.compile(sources, flow_config(config), audio_files)
+
+
+def _shipped() -> list[tuple[str, str]]:
+    return [(f"flows/{p.name}", p.read_text(encoding="utf-8")) for p in sorted((ROOT / "flows").glob("*.yaml"))]
+
+
 def _flow(body: str) -> tuple[str, str]:
     return ("flows/test.yaml", textwrap.dedent(body).lstrip())
 
 
-def _compile(config, *flows: tuple[str, str], audio: Path = AUDIO):
+def _compile(config, *flows: tuple[str, str], audio: frozenset[str] = AUDIO_NAMES):
     sources = [(str(PROMPTS), PROMPTS.read_text())] + list(flows)
     return compile_bundle(sources, config, audio)
 
@@ -58,7 +66,8 @@ def _errors(problems):
 
 
 def test_shipped_flows_compile_without_findings(config):
-    bundle = load_bundle(ROOT / "flows", config, AUDIO)
+    bundle, problems = compile_bundle(_shipped(), config)
+    assert problems == []
     assert bundle.warnings == ()
     assert bundle.flow.start == "greeting"
     assert bundle.available == frozenset(config.languages)
@@ -100,7 +109,7 @@ def test_each_error_names_file_and_line(config, change, line, message):
     old, new = textwrap.dedent(change[0]), textwrap.dedent(change[1])
     assert old in text, old
     body = text.replace(old, new, 1)
-    bundle, problems = compile_bundle([(str(PROMPTS), PROMPTS.read_text()), ("flows/test.yaml", body)], config, AUDIO)
+    bundle, problems = compile_bundle([(str(PROMPTS), PROMPTS.read_text()), ("flows/test.yaml", body)], config)
     errors = _errors(problems)
     assert bundle is None
     assert any(e.startswith(f"flows/test.yaml:{line}: ") and message in e for e in errors), errors
@@ -143,21 +152,19 @@ def test_prompt_missing_in_an_offered_language(config, tmp_path):
 
     prompts.write_text(re.sub(r"(  who_menu:\n(?:    (?!en:).*\n)*)    en: .*\n", r"\1", PROMPTS.read_text(), count=1))
     sources = [(str(prompts), prompts.read_text()), _flow(MINIMAL)]
-    _, problems = compile_bundle(sources, config, AUDIO)
+    _, problems = compile_bundle(sources, config)
     assert any("prompt 'who_menu' has no text in language 'en'" in str(p) for p in problems), problems
 
 
 def test_placeholders_must_match_across_languages(config, tmp_path):
     text = PROMPTS.read_text().replace("Wir sind am {weekday} um {time} wieder da.", "Wir sind bald wieder da.")
-    _, problems = compile_bundle([("flows/prompts.yaml", text), _flow(MINIMAL)], config, AUDIO)
+    _, problems = compile_bundle([("flows/prompts.yaml", text), _flow(MINIMAL)], config)
     assert any("open_again" in str(p) and "differ" in str(p) for p in problems)
 
 
-def test_language_without_audio_is_left_out_with_a_warning(config, tmp_path):
-    audio = tmp_path / "audio"
-    (audio / "fa").mkdir(parents=True)
+def test_language_without_audio_is_left_out_with_a_warning(config):
     flow = textwrap.dedent(MINIMAL).replace("languages: [de, en]", "languages: [de, fa]")
-    bundle, problems = _compile(config, ("flows/test.yaml", flow), audio=audio)
+    bundle, problems = _compile(config, ("flows/test.yaml", flow), audio=frozenset())
     assert bundle is not None
     assert "fa" not in bundle.available
     warnings = [str(p) for p in problems if p.severity == "warning"]
@@ -165,15 +172,10 @@ def test_language_without_audio_is_left_out_with_a_warning(config, tmp_path):
 
 
 def test_wrong_spec_version_is_rejected(config):
-    with pytest.raises(FlowValidationError) as info:
-        load_bundle(ROOT / "flows", config, AUDIO, files=[PROMPTS, Path(__file__).parent / "fixtures" / "v2.yaml"])
-    assert "spec_version must be 1" in str(info.value)
-
-
-def test_read_files_takes_every_yaml(tmp_path):
-    (tmp_path / "a.yaml").write_text("x: 1")
-    (tmp_path / "b.json").write_text("{}")
-    assert [Path(p).name for p, _ in read_files(tmp_path)] == ["a.yaml"]
+    v2 = Path(__file__).parent / "fixtures" / "v2.yaml"
+    bundle, problems = compile_bundle([(str(PROMPTS), PROMPTS.read_text()), (str(v2), v2.read_text())], config)
+    assert bundle is None
+    assert any("spec_version must be 1" in e for e in _errors(problems))
 
 
 def test_a_prompt_may_be_a_recording_by_file_or_url(config):
@@ -183,11 +185,11 @@ def test_a_prompt_may_be_a_recording_by_file_or_url(config):
 
     recorded = '    de: {audio: "https://cdn.example.org/who.mp3", text: "Wer ruft an?"}\n'
     text = re.sub(r"(  who_menu:\n)    de: .*\n", lambda m: m.group(1) + recorded, PROMPTS.read_text(), count=1)
-    bundle, problems = compile_bundle([("flows/prompts.yaml", text), _flow(MINIMAL)], config, AUDIO)
+    bundle, problems = compile_bundle([("flows/prompts.yaml", text), _flow(MINIMAL)], config)
     assert _errors(problems) == []
     assert [p.url for p in prompt_text.speak(bundle, "who_menu", "de")] == ["https://cdn.example.org/who.mp3"]
     missing = text.replace("https://cdn.example.org/who.mp3", "de/nothing.wav")
-    _, problems = compile_bundle([("flows/prompts.yaml", missing), _flow(MINIMAL)], config, AUDIO)
+    _, problems = compile_bundle([("flows/prompts.yaml", missing), _flow(MINIMAL)], config)
     assert any("audio file 'de/nothing.wav' not found" in e for e in _errors(problems))
 
 
@@ -230,3 +232,76 @@ def test_a_duplicate_key_is_refused_at_its_line(config):
     text, line = _insert_after(textwrap.dedent(MINIMAL), '      "0": desk', '      "1": who')
     _, problems = _compile(config, ("flows/test.yaml", text))
     assert _errors(problems) == [f"flows/test.yaml:{line}: invalid YAML: duplicate key '1'"]
+
+
+def test_the_version_is_the_digest_of_names_texts_and_config(config):
+    """Names count without their folder, so one set has one version wherever it is read from."""
+    sources = _shipped()
+    elsewhere = [(f"/srv/hotline/flows/{Path(name).name}", text) for name, text in sources]
+    values = flow_config(config)
+    assert compiler.version_of(sources, values) == compiler.version_of(elsewhere, values)
+    changed = flow_config(config.model_copy(update={"menus": config.menus.model_copy(update={"max_retries": 3})}))
+    assert compiler.version_of(sources, values) != compiler.version_of(sources, changed)
+
+
+def test_compiling_touches_no_file_and_no_environment(config, monkeypatch):
+    """The engine is pure: sources and audio come in as values; the shell in flowops reads them."""
+    import builtins
+    import os
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the compiler did I/O")
+
+    sources = _shipped()
+    values = flow_config(config)
+    monkeypatch.setattr(builtins, "open", refuse)
+    monkeypatch.setattr(Path, "glob", refuse)
+    monkeypatch.setattr(Path, "is_file", refuse)
+    monkeypatch.setattr(os, "environ", {})
+    bundle, problems = compiler.compile(sources, values, AUDIO_NAMES)
+    assert bundle is not None and problems == []
+
+
+def test_a_recorded_prompt_needs_its_file_among_the_audio_names(config):
+    import re
+
+    text = re.sub(r"(  who_menu:\n)    de: .*\n", lambda m: m.group(1) + '    de: {audio: de/own.wav, text: "Wer?"}\n',
+                  PROMPTS.read_text(), count=1)
+    sources = [("flows/prompts.yaml", text), _flow(MINIMAL)]
+    _, problems = compile_bundle(sources, config, AUDIO_NAMES)
+    assert any("audio file 'de/own.wav' not found" in e for e in _errors(problems))
+    bundle, problems = compile_bundle(sources, config, AUDIO_NAMES | {"de/own.wav"})
+    assert _errors(problems) == []
+    assert bundle.recordings[("who_menu", "de")] == "/static/audio/de/own.wav"
+
+
+def test_only_clips_one_folder_deep_count_as_audio():
+    assert compiler.wav_files({"de/a.wav", "a.wav", "de/x/b.wav", "de/c.mp3"}) == {"de/a.wav"}
+
+
+def test_no_flow_file_and_no_entry_flow_are_errors(config):
+    _, problems = compile_bundle([("flows/prompts.yaml", PROMPTS.read_text())], config)
+    assert _errors(problems) == ["flows/prompts.yaml:1: no flow file found"]
+    other = textwrap.dedent(MINIMAL).replace("id: hotline", "id: other")
+    _, problems = _compile(config, ("flows/test.yaml", other))
+    assert _errors(problems) == ["flows/test.yaml:1: no flow with id 'hotline' (the hotline's entry flow)"]
+
+
+def test_a_prompt_defined_twice_is_an_error(config):
+    again = PROMPTS.read_text()
+    _, problems = compile_bundle([("flows/prompts.yaml", again), ("flows/more.yaml", again), _flow(MINIMAL)], config)
+    assert any(e.startswith("flows/more.yaml:") and "is defined twice" in e for e in _errors(problems))
+
+
+def test_the_engine_imports_nothing_outside_engine_and_core():
+    """Checked by import-linter too; this names the offending module and line."""
+    import ast
+
+    for path in sorted((ROOT / "ivr" / "engine").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert not name.startswith("ivr.") or name.startswith(("ivr.engine", "ivr.core")), \
+                    f"{path.name}:{node.lineno} imports {name}"
+                assert name not in ("os", "glob", "flask", "redis", "sqlalchemy"), f"{path.name} imports {name}"
