@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
-from pathlib import PurePath
-from pathlib import PurePosixPath
 from types import MappingProxyType
 
 from pydantic import BaseModel
@@ -190,7 +188,7 @@ def collect_prompts(files: Sequence[tuple[Document, schema.PromptsFile]], static
             for lang, given in texts.items():
                 if isinstance(given, schema.RecordedPrompt):
                     found.recordings[(pid, lang)] = _recording_url(given.audio)
-                    if "://" not in given.audio and PurePosixPath(given.audio).as_posix() not in audio_files:
+                    if "://" not in given.audio and given.audio.removeprefix("./") not in audio_files:
                         found.problems.append(doc.problem(("prompts", pid, lang), f"prompt {pid!r} ({lang}): "
                                                           f"audio file {given.audio!r} not found"))
                     given = given.text
@@ -227,7 +225,7 @@ def version_of(sources: Sequence[Source], config: FlowConfig) -> str:
     """The version id: a digest of the file names and texts and of the whole configuration."""
     digest = hashlib.sha256()
     for file, text in sorted(sources):
-        digest.update(PurePath(file).name.encode() + b"\0" + text.encode() + b"\0")
+        digest.update(file.rsplit("/", 1)[-1].encode() + b"\0" + text.encode() + b"\0")
     digest.update(config.fingerprint.encode())
     return digest.hexdigest()[:12]
 

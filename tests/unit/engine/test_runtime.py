@@ -11,7 +11,6 @@ import pytest
 from ivr.core.errors import UnknownNodeError
 from ivr.engine import runtime
 from ivr.engine.hours import DeskStatus
-from ivr.flowops.source import load_bundle
 from ivr.engine.model import CallbackRequested
 from ivr.engine.model import Context
 from ivr.engine.model import Dial
@@ -21,6 +20,7 @@ from ivr.engine.model import Hangup
 from ivr.engine.model import NumberCheck
 from ivr.engine.model import Speak
 from ivr.engine.model import State
+from ivr.flowops.source import load_bundle
 from ivr.settings import ROOT
 from ivr.settings import load_config
 
