@@ -1,4 +1,4 @@
-"""redis+sentinel:// URLs: parsed by ivr.store.breaker for web and worker alike, and working with a real Sentinel."""
+"""Redis connections (redis+sentinel:// URLs parsed for web and worker alike, and a real Sentinel) and the breaker."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import redis
 from rq import Queue
 from rq import SimpleWorker
 
+from ivr.store.breaker import Breaker
 from ivr.store.breaker import connect
 from ivr.store.redisserver import RedisServer
 from ivr.store.redisserver import executable
@@ -82,3 +83,22 @@ def test_web_and_worker_reach_the_master_through_sentinel(sentinel):
     SimpleWorker([queue], connection=client).work(burst=True)
     assert job.latest_result().return_value == 4
     client.close()
+
+
+def test_a_new_breaker_lets_redis_be_tried():
+    assert Breaker().closed
+
+
+def test_a_failure_opens_the_breaker_for_its_seconds_then_redis_is_tried_again():
+    breaker = Breaker(seconds=0.2)
+    breaker.trip()
+    assert not breaker.closed
+    time.sleep(0.25)
+    assert breaker.closed
+
+
+def test_a_success_closes_the_breaker_at_once():
+    breaker = Breaker(seconds=60)
+    breaker.trip()
+    breaker.reset()
+    assert breaker.closed
