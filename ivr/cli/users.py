@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import click
 
+from ivr.core.roles import DEFAULT_ROLE
+from ivr.core.roles import ROLES
+
 
 def _services():
     """Build the services for one command; the database pool closes when the command ends."""
@@ -32,7 +35,7 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["staff", "supervisor", "operator", "admin"]), default="staff")
+@click.option("--role", type=click.Choice(ROLES), default=DEFAULT_ROLE)
 @click.option("--name", "display_name", default="", help="Name shown in pages and task history.")
 @click.option("--desk", "desks", multiple=True, help="Desk id (repeat); supervisors: the desks they oversee.")
 @click.option("--phone", default=None, help="The person's own phone (E.164) for click-to-call.")
@@ -129,7 +132,7 @@ def _membership(username: str, desk: str, add: bool) -> None:
 
 @users_group.command("set")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["staff", "supervisor", "operator", "admin"]))
+@click.option("--role", type=click.Choice(ROLES))
 @click.option("--name", "display_name")
 @click.option("--phone")
 @click.option("--languages")

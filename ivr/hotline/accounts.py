@@ -10,12 +10,12 @@ import phonenumbers
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ivr.core.languages import UI_LANGS
 from ivr.hotline import users
 from ivr.hotline.users import User
 from ivr.hotline.users import UserError
 from ivr.settings import Settings
 from ivr.store.db import users as users_table
-from ivr.web.i18n import UI_LANGS
 
 PROFILE = ("display_name", "role", "phone", "languages", "ui_lang", "active")
 """Fields `update` changes besides the desks."""

@@ -10,12 +10,11 @@ from sqlalchemy.engine import Connection
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
+from ivr.core.roles import ROLES
 from ivr.hotline import staff_sessions
 from ivr.store.db import desk_members
 from ivr.store.db import users
 
-ROLES = ("staff", "supervisor", "operator", "admin")
-"""staff: own desks; supervisor: a set of desks, read and reassign; operator: closures, flows; admin: all."""
 MIN_PASSWORD = 10
 """Shortest password the CLI and the admins' page accept."""
 _DUMMY_HASH = generate_password_hash("timing-equaliser")

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from ivr.core.roles import SUPERVISING_ROLES
 from ivr.engine.hours import Schedule
 from ivr.hotline import callbacks
 from ivr.hotline.users import User
@@ -84,7 +85,7 @@ def release(conn: Connection, task: dict[str, Any], user: User, now: datetime) -
     """Give a task back (the holder, or an admin or supervisor of the desk)."""
     if task["holder_id"] is None:
         return
-    if task["holder_id"] != user.id and user.role not in ("admin", "supervisor"):
+    if task["holder_id"] != user.id and user.role not in SUPERVISING_ROLES:
         raise TaskError("claimed_elsewhere", task["holder"])
     drop_claim(conn, task["id"])
     callbacks.record_step(conn, task["id"], user.username, "release", now)
@@ -149,7 +150,7 @@ def forward(conn: Connection, task: dict[str, Any], user: User, desk: str, note:
     """Move a task to another desk with a note; the caller's due time stays."""
     if task["status"] != "open":
         raise TaskError("task_closed")
-    if task["holder_id"] not in (None, user.id) and user.role not in ("admin", "supervisor"):
+    if task["holder_id"] not in (None, user.id) and user.role not in SUPERVISING_ROLES:
         raise TaskError("claimed_elsewhere", task["holder"])
     try:
         with conn.begin_nested():

@@ -8,8 +8,7 @@ from flask import has_request_context
 from flask import request
 from flask import session
 
-UI_LANGS = ("de", "en")
-"""Interface languages; the first is the default."""
+from ivr.core.languages import UI_LANGS
 
 TEXT: dict[str, tuple[str, str]] = {  # key: (German, English)
     "app_name": ("Rückruf-Arbeitsplatz", "Callback workbench"),

@@ -10,12 +10,10 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from datetime import UTC
 from datetime import datetime
-from datetime import timedelta
 from pathlib import Path
 from typing import NamedTuple
 
 import redis
-import sqlalchemy as sa
 from flask import Flask
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +24,7 @@ from ivr.engine.model import Step
 from ivr.engine.phones import check_number
 from ivr.engine.phones import is_anonymous
 from ivr.flowops.flowstore import FlowStore
+from ivr.hotline import callbacks
 from ivr.hotline.closures import ClosureCache
 from ivr.hotline.officehours import build_schedules
 from ivr.hotline.officehours import desk_status
@@ -35,7 +34,6 @@ from ivr.store.breaker import Breaker
 from ivr.store.breaker import connect
 from ivr.store.callpaths import Tracker
 from ivr.store.cipher import Cipher
-from ivr.store.db import callbacks
 from ivr.store.db import make_engine
 from ivr.store.outbox import Intake
 from ivr.telephony.twiml import Renderer
@@ -149,21 +147,20 @@ class Services:
 
     def callback_facts(self, phone: str, now: datetime) -> CallbackFacts:
         """This number's open callback desks and its tasks of the last 24 hours, in one query (unknown on error)."""
-        since = now - timedelta(days=1)
-        query = sa.select(callbacks.c.desk, callbacks.c.status, callbacks.c.created_at) \
-            .where(callbacks.c.phone == phone) \
-            .where(sa.or_(callbacks.c.status == "open", callbacks.c.created_at > since)).limit(500)
         try:
             with self.engine.connect() as conn:
-                rows = conn.execute(query).all()
+                found = callbacks.of_number(conn, phone, now)
         except SQLAlchemyError:
             return CallbackFacts(None, None)
-        return CallbackFacts(frozenset(r.desk for r in rows if r.status == "open"),
-                             sum(1 for r in rows if r.created_at > since))
+        return CallbackFacts(found.open_desks, found.today)
 
     def has_open_callback(self, desk: str, phone: str) -> bool | None:
         """True when this number has an open callback at this desk; None when the database does not answer."""
-        return self.callback_facts(phone, self.clock()).open_at(desk)
+        try:
+            with self.engine.connect() as conn:
+                return callbacks.has_open(conn, desk, phone)
+        except SQLAlchemyError:
+            return None
 
     def callbacks_today(self, phone: str, now: datetime) -> int | None:
         """Count callback tasks for this number in the last 24 hours; None when unknown."""

@@ -11,6 +11,7 @@ from flask import render_template
 from flask import url_for
 from pydantic import Field
 
+from ivr.core.roles import ADMIN_ROLES
 from ivr.hotline import audit
 from ivr.store import jobqueue
 from ivr.web import inputs
@@ -37,7 +38,7 @@ def _conn() -> redis.Redis:
 
 
 @bp.get("/")
-@login_required(roles=("admin",))
+@login_required(roles=ADMIN_ROLES)
 def index():
     """Queue sizes per state and the failed jobs."""
     conn = _conn()
@@ -49,7 +50,7 @@ def index():
 
 
 @bp.post("/requeue")
-@login_required(roles=("admin",))
+@login_required(roles=ADMIN_ROLES)
 def requeue():
     """Put failed jobs back on their queue: one (job_id) or all of a queue (all=1)."""
     form = inputs.form(RequeueForm)

@@ -14,6 +14,10 @@ from flask import url_for
 from pydantic import Field
 from sqlalchemy.engine import Connection
 
+from ivr.core.languages import UI_LANGS
+from ivr.core.roles import ADMIN_ROLES
+from ivr.core.roles import DEFAULT_ROLE
+from ivr.core.roles import ROLES
 from ivr.hotline import accounts
 from ivr.hotline import audit
 from ivr.hotline import users
@@ -23,12 +27,10 @@ from ivr.web import inputs
 from ivr.web.auth import current_user
 from ivr.web.auth import login_required
 from ivr.web.i18n import TEXT
-from ivr.web.i18n import UI_LANGS
 from ivr.web.i18n import translate
 from ivr.web.services import services
 
 bp = Blueprint("useradmin", __name__)
-ADMINS = ("admin",)
 FIELDS = {
     "username": "username",
     "reserved": "username",
@@ -113,7 +115,7 @@ def _page(values: dict, account: User | None = None, error: UserError | None = N
         error=_message(error) if error else None,
         error_field=FIELDS.get(error.key) if error else None,
         password_error=bool(error) and FIELDS.get(error.key) == "password",
-        roles=users.ROLES,
+        roles=ROLES,
         desks=settings.desks,
         languages=settings.config.languages,
         ui_langs=UI_LANGS,
@@ -132,7 +134,7 @@ def _account_or_404(conn: Connection, username: str) -> User:
 
 
 @bp.get("/")
-@login_required(roles=ADMINS)
+@login_required(roles=ADMIN_ROLES)
 def index():
     """Every account, active or not: names, role, desks, languages and whether a phone is set."""
     svc = services()
@@ -142,12 +144,12 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required(roles=ADMINS)
+@login_required(roles=ADMIN_ROLES)
 def create():
     """Create an account with an initial password typed twice."""
     if request.method == "GET":
         first = list(services().settings.config.languages)[:1]  # the hotline's first language, German
-        return _page({"role": "staff", "desks": [], "languages": first, "ui_lang": UI_LANGS[0]})
+        return _page({"role": DEFAULT_ROLE, "desks": [], "languages": first, "ui_lang": UI_LANGS[0]})
     values = _submitted()
     username, role = inputs.form(ProfileForm).username.strip(), values["role"]
     profile = {k: values[k] for k in ("display_name", "desks", "languages", "phone", "ui_lang")}
@@ -166,7 +168,7 @@ def create():
 
 
 @bp.route("/<username>", methods=["GET", "POST"])
-@login_required(roles=ADMINS)
+@login_required(roles=ADMIN_ROLES)
 def edit(username: str):
     """Show one account; on POST change its profile, desks and active flag."""
     svc = services()
@@ -192,7 +194,7 @@ def edit(username: str):
 
 
 @bp.post("/<username>/password")
-@login_required(roles=ADMINS)
+@login_required(roles=ADMIN_ROLES)
 def password(username: str):
     """Set a new password the admin typed twice."""
     svc = services()

@@ -17,6 +17,7 @@ from flask import render_template
 from markupsafe import Markup
 from pydantic import Field
 
+from ivr.core.roles import OPERATING_ROLES
 from ivr.flowops.simulator import Call
 from ivr.flowops.simulator import Ending
 from ivr.flowops.simulator import Simulator
@@ -25,10 +26,10 @@ from ivr.flowops.simulator import local_time
 from ivr.web import inputs
 from ivr.web.auth import login_required
 from ivr.web.i18n import translate
+from ivr.web.i18n import ui_lang
 from ivr.web.services import services
 
 bp = Blueprint("operators", __name__, url_prefix="/operator")
-ROLES = ("operator", "admin")
 MAX_CALLS = 8
 """Simulated calls kept per web process; older ones are replayed from their keys when needed."""
 MAX_KEYS = 200
@@ -56,30 +57,33 @@ class _Run(inputs.Body):
 
 _calls: OrderedDict[str, tuple[Simulator, Call]] = OrderedDict()
 _lock = threading.Lock()
-_graphs: dict[str, Markup] = {}
+_graphs: dict[tuple[str, str], Markup] = {}
 
 
 def _graph() -> Markup:
-    """The live version's drawing as inline SVG (Mermaid text without Graphviz), cached per version."""
+    """The live drawing in the reader's language: inline SVG (Mermaid text without Graphviz), cached per version."""
     from ivr.flowops import graph as flowgraph
     from ivr.settings import load_config
 
     svc = services()
     bundle = svc.store.current
-    if bundle.version not in _graphs:
+    lang = ui_lang()
+    if (bundle.version, lang) not in _graphs:
         config = load_config(svc.settings.config_path)
+        words = {key: translate(f"wd_{key}" if key in flowgraph.DAYS else f"g_{key}") for key in flowgraph.WORDS}
         try:
-            svg = flowgraph.svg(bundle, config)
+            svg = flowgraph.svg(bundle, config, words, lang)
             svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype; scale to the page by viewBox
             svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg width="100%"', svg)
-            _graphs[bundle.version] = Markup(svg)
+            _graphs[bundle.version, lang] = Markup(svg)
         except RuntimeError:
-            _graphs[bundle.version] = Markup("<pre>") + flowgraph.mermaid(bundle, config) + Markup("</pre>")
-    return _graphs[bundle.version]
+            drawn = flowgraph.mermaid(bundle, config, words, lang)
+            _graphs[bundle.version, lang] = Markup("<pre>") + drawn + Markup("</pre>")
+    return _graphs[bundle.version, lang]
 
 
 @bp.get("/simulator")
-@login_required(roles=ROLES)
+@login_required(roles=OPERATING_ROLES)
 def simulator():
     """The graph and the phone."""
     svc = services()
@@ -138,7 +142,7 @@ def _describe(ending: Ending) -> str:
 
 
 @bp.post("/simulator/run")
-@login_required(roles=ROLES)
+@login_required(roles=OPERATING_ROLES)
 def run():
     """{setup: {lang, at, caller, closed}, keys: [...], hang_up} -> every turn so far, and the ending."""
     try:

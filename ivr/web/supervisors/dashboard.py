@@ -14,6 +14,7 @@ from flask import render_template
 from pydantic import Field
 
 from ivr.core import csvcells
+from ivr.core.roles import SUPERVISING_ROLES
 from ivr.hotline import figures
 from ivr.hotline.figures import Period
 from ivr.web import inputs
@@ -22,7 +23,6 @@ from ivr.web.services import services
 from ivr.web.supervisors import charts
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-ROLES = ("supervisor", "admin")
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 OUTCOME_NAMES = {"transferred": "vermittelt", "callback_requested": "Rückruf gewünscht",
                  "abandoned": "aufgelegt", "error": "technischer Fehler", "open": "läuft / offen"}
@@ -50,7 +50,7 @@ def _language_names() -> dict[str, str]:
 
 
 @bp.get("/")
-@login_required(roles=ROLES)
+@login_required(roles=SUPERVISING_ROLES)
 def index():
     """The dashboard page: every figure from one SQL aggregate each, drawn as SVG."""
     svc = services()
@@ -96,7 +96,7 @@ def index():
 
 
 @bp.get("/export.csv")
-@login_required(roles=ROLES)
+@login_required(roles=SUPERVISING_ROLES)
 def export():
     """One month of figures as CSV (figure, period, desk, key, value); no personal data."""
     month = inputs.query(ExportQuery).month

@@ -9,6 +9,7 @@ from flask import Blueprint
 from flask import render_template
 from pydantic import Field
 
+from ivr.core.roles import SUPERVISING_ROLES
 from ivr.hotline import audit
 from ivr.hotline import worklist
 from ivr.web import inputs
@@ -39,7 +40,7 @@ def normalise(raw: str) -> str | None:
 
 
 @bp.get("/overview")
-@login_required(("supervisor", "admin"))
+@login_required(SUPERVISING_ROLES)
 def overview():
     """Show per desk: open tasks, overdue, oldest waiting, today's calls. Every desk, no personal data."""
     svc = services()
@@ -53,7 +54,7 @@ def overview():
 
 
 @bp.get("/search")
-@login_required(("supervisor", "admin"))
+@login_required(SUPERVISING_ROLES)
 def search():
     """Find a number's tasks in the desks this person oversees (admins: every desk)."""
     svc = services()

@@ -13,6 +13,7 @@ from flask import send_file
 from flask import url_for
 from twilio.base.exceptions import TwilioException
 
+from ivr.core.roles import WORKBENCH_ROLES
 from ivr.hotline import recordings
 from ivr.hotline import worklist
 from ivr.hotline.worklist import TaskError
@@ -22,7 +23,6 @@ from ivr.web.auth import login_required
 from ivr.web.i18n import translate
 from ivr.web.i18n import ui_lang
 from ivr.web.services import services
-from ivr.web.workbench.views import WORKBENCH_ROLES
 from ivr.web.workbench.views import audit_view
 from ivr.web.workbench.views import refuse
 from ivr.web.workbench.views import task_or_404

@@ -17,6 +17,7 @@ from flask import url_for
 from pydantic import Field
 
 from ivr.core import csvcells
+from ivr.core.roles import WORKBENCH_ROLES
 from ivr.hotline import audit
 from ivr.hotline import callbacks
 from ivr.hotline import users
@@ -31,8 +32,6 @@ from ivr.web.services import services
 
 bp = Blueprint("staff", __name__)
 log = logging.getLogger(__name__)
-WORKBENCH_ROLES = ("staff", "supervisor", "admin")
-"""Roles that see callback tasks (operators run closures and flows, not callbacks)."""
 NOTE_MAX = 2000
 """Characters of a note (the form's textarea says so too): a longer one is refused, never cut."""
 
