@@ -19,8 +19,8 @@ from ivr.engine.phones import check_number
 from ivr.engine.phones import is_anonymous
 from ivr.hotline import callbacks
 from ivr.hotline import calls
+from ivr.hotline import privacy
 from ivr.hotline import recordings
-from ivr.hotline import retention
 from ivr.hotline import worklist
 from ivr.store import jobqueue as queue
 from ivr.store.callpaths import FLUSH_SECONDS
@@ -176,7 +176,7 @@ def retention_sweep() -> dict[str, int]:
     """Every 15 minutes: apply the retention rules, release lapsed claims, queue recordings still at Twilio."""
     env = context.get()
     now = datetime.now(UTC)
-    report = retention.run(env.engine, env.settings, now)
+    report = privacy.apply_retention(env.engine, env.settings, now)
     with env.engine.begin() as conn:
         expiry = timedelta(minutes=env.settings.config.callbacks.claim_expiry_minutes)
         report["claims_expired"] = worklist.expire_claims(conn, now - expiry, now)

@@ -29,12 +29,12 @@ def privacy() -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def privacy_erase(number: str, yes: bool) -> None:
     """Erase every record of one phone number (tasks, voice messages, call records, pending events)."""
-    from ivr.hotline import erasure
+    from ivr.hotline.privacy import erase
     if not yes:
         click.confirm("Erase every record of this number? This cannot be undone", abort=True)
     settings, engine = _env()
     try:
-        report = erasure.erase(engine, settings, number, "cli:privacy", datetime.now(UTC))
+        report = erase(engine, settings, number, "cli:privacy", datetime.now(UTC))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -106,9 +106,9 @@ def retention() -> None:
 @retention.command("run")
 def retention_run() -> None:
     """Apply every retention rule now and print what changed."""
-    from ivr.hotline import retention as rules
+    from ivr.hotline.privacy import apply_retention
     settings, engine = _env()
-    report = rules.run(engine, settings, datetime.now(UTC))
+    report = apply_retention(engine, settings, datetime.now(UTC))
     engine.dispose()
     click.echo(json.dumps(report, indent=2))
 

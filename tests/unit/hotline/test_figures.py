@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ivr.hotline import figures
-from ivr.hotline import retention
+from ivr.hotline import privacy
 from ivr.hotline.figures import Period
 from ivr.hotline.figures import ServiceLevel
 from ivr.store.db import callbacks
@@ -74,7 +74,7 @@ def test_figures_survive_retention(engine, seeded, settings):
                                             figures.weekday_hour)]
         before_level = figures.service_level(conn, PERIOD, now)
         before_rows = figures.month_rows(conn, Period.month(2026, 11), now)
-    report = retention.run(engine, settings, now + timedelta(days=3650))  # every period has ended
+    report = privacy.apply_retention(engine, settings, now + timedelta(days=3650))  # every period has ended
     assert report["caller_numbers_pseudonymised"] == 14 and report["closed_tasks_stripped"] == 3
     with engine.begin() as conn:  # and what erasure on request may do beyond that
         conn.execute(calls.update().values(caller=None, caller_hash=None, path="[]"))

@@ -12,8 +12,8 @@ from rq import Queue
 
 from ivr.hotline import callbacks
 from ivr.hotline import calls
+from ivr.hotline import privacy
 from ivr.hotline import recordings
-from ivr.hotline import retention
 from ivr.hotline import users
 from ivr.store.db import audit_log
 from ivr.store.db import callbacks as tasks_table
@@ -50,7 +50,7 @@ def test_voice_messages_go_when_the_task_closes_or_after_their_period(engine, se
         open_fresh = _task(conn, settings, clock, 1, days - 1, message=True)
         open_old = _task(conn, settings, clock, 2, days + 1, message=True)
         closed_now = _task(conn, settings, clock, 3, 1, closed_days=0, message=True)
-    report = retention.run(engine, settings, clock())
+    report = privacy.apply_retention(engine, settings, clock())
     assert report["voice_messages_deleted"] == 2
     assert _row(engine, tasks_table, open_fresh)["recording_path"]
     for task_id in (open_old, closed_now):
@@ -66,7 +66,7 @@ def test_caller_numbers_of_call_records_are_pseudonymised(engine, settings, cloc
             calls.ensure(conn, f"CA{n}", at)
             conn.execute(calls_table.update().where(calls_table.c.call_sid == f"CA{n}")
                          .values(caller=f"+4917612345{n:03d}", caller_hash=f"hash{n}"))
-    assert retention.run(engine, settings, clock())["caller_numbers_pseudonymised"] == 1
+    assert privacy.apply_retention(engine, settings, clock())["caller_numbers_pseudonymised"] == 1
     with engine.connect() as conn:
         rows = {r.call_sid: r for r in conn.execute(sa.select(calls_table))}
     assert rows["CA1"].caller == "+4917612345001"
@@ -81,7 +81,7 @@ def test_closed_tasks_lose_personal_data_but_keep_statistics(engine, settings, c
         still_open = _task(conn, settings, clock, 3, days + 5)
         conn.execute(task_history.insert().values(callback_id=old, at=clock(), actor="user:1", kind="note",
                                                   note="rang +4917612345602 twice"))
-    assert retention.run(engine, settings, clock())["closed_tasks_stripped"] == 1
+    assert privacy.apply_retention(engine, settings, clock())["closed_tasks_stripped"] == 1
     assert _row(engine, tasks_table, recent)["phone"] and _row(engine, tasks_table, still_open)["phone"]
     stripped = _row(engine, tasks_table, old)
     assert stripped["phone"] is None and stripped["recording_path"] is None
@@ -107,7 +107,7 @@ def test_events_and_audit_log_have_their_own_periods(engine, settings, clock):
         event("waiting", 1, None)
         for key, age in (("recent", keep.audit_days - 1), ("old", keep.audit_days + 1)):
             conn.execute(audit_log.insert().values(at=now - timedelta(days=age), actor="cli", action=key))
-    report = retention.run(engine, settings, now)
+    report = privacy.apply_retention(engine, settings, now)
     assert report["events_deleted"] == 2 and report["audit_entries_deleted"] == 1
     with engine.connect() as conn:
         assert sorted(conn.execute(sa.select(events.c.dedupe_key)).scalars()) == ["applied-recent", "waiting"]
