@@ -2,37 +2,51 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import tempfile
 import threading
 import uuid
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
+from ivr.flowops.versions import Sources
+from ivr.hotline import closures
 from ivr.settings import Settings
+from ivr.settings import load_settings
+from ivr.store import db
 
-BERLIN = ZoneInfo("Europe/Berlin")
+AppFactory = Callable[..., Any]
+"""`create_app(settings, clock=..., **flask_config)`: passed in, so flow operations never import the web."""
 BASE = "http://localhost"
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed")
 SILENCE = {"-", "."}  # a script token: let the menu time out
 MESSAGE = {"msg", "m"}  # a script token at a recording: leave a voice message
 HOTLINE = "+4920274763333"
+ENVIRON = ("IVR_CONFIG", "IVR_FLOWS_DIR")
+"""The only environment a simulation takes over: which config and flows. Secrets and storage are its own."""
+KEEP_HOTLINES = 2
+"""Simulated hotline apps kept per process, one per (flows version, settings); older ones close when unused."""
 
 
-def local_time(text: str) -> datetime:
-    """An instant from local Wuppertal time, e.g. "2026-12-24 10:00"."""
-    return datetime.fromisoformat(text).replace(tzinfo=BERLIN).astimezone(UTC)
+def local_time(text: str, tz: ZoneInfo | str) -> datetime:
+    """An instant from local time in the hotline's timezone, e.g. "2026-12-24 10:00"."""
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    return datetime.fromisoformat(text).replace(tzinfo=zone).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -71,39 +85,124 @@ class Ending:
         return "caller hung up" + (f" (last at desk {self.desk})" if self.desk else "")
 
 
-class Simulator:
-    """The hotline app on a throwaway SQLite database with a fixed clock; make calls with `call()`."""
+class Hotline:
+    """One app on a throwaway SQLite database, shared by simulations: each request runs at its simulation's
+    clock and closures, one at a time."""
 
-    def __init__(self, at: datetime | None = None, closed: tuple[str, ...] = (), environ: dict | None = None):
-        from ivr import create_app
-        from ivr.hotline import closures
-        from ivr.settings import load_settings
-        from ivr.store import db
-
+    def __init__(self, factory: AppFactory, environ: dict[str, str]):
         self._tmp = tempfile.TemporaryDirectory(prefix="ivr-simulate-")
         folder = Path(self._tmp.name)
-        env = {k: v for k, v in (environ or {}).items() if k in ("IVR_CONFIG", "IVR_FLOWS_DIR")}
-        env.update(TWILIO_AUTH_TOKEN=secrets.token_hex(16), SECRET_KEY=secrets.token_hex(16),
+        env = dict(environ, TWILIO_AUTH_TOKEN=secrets.token_hex(16), SECRET_KEY=secrets.token_hex(16),
                    DATABASE_URL=f"sqlite:///{folder / 'simulate.sqlite3'}", IVR_INSTANCE_DIR=str(folder))
         self.settings: Settings = load_settings(env)
         db.upgrade(self.settings.database_url)
-        self.now = at or datetime.now(UTC)
-        self.app = create_app(self.settings, clock=lambda: self.now, TESTING=True)
+        self.now = datetime.now(UTC)
+        self.lock = threading.RLock()
+        self.users = 0
+        self.evicted = False
+        try:
+            self.app = factory(self.settings, clock=lambda: self.now, TESTING=True)
+        except BaseException:
+            self._tmp.cleanup()
+            raise
         self.services = self.app.extensions["ivr"]
         self.client = self.app.test_client()
-        for desk in closed:
-            if desk not in self.settings.desks and desk != closures.HOUSE:
-                raise ValueError(f"unknown desk {desk!r}; desks: {', '.join(self.settings.desks)}")
-            closures.set_closure(self.services.engine, desk, "closure", self.now + timedelta(days=1),
-                                 "simulated closure", {}, "simulator", self.now)
+        self._closed: tuple[tuple[str, ...], datetime | None] = ((), None)
+
+    def post(self, sim: Simulator, url: str, params: dict[str, str], signature: str) -> Any:
+        """One webhook at the simulation's instant, with its desks closed."""
+        with self.lock:
+            self.now = sim.now
+            self._close(sim.closed, sim.now)
+            return self.client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+
+    def _close(self, desks: tuple[str, ...], now: datetime) -> None:
+        """Make exactly `desks` closed for a day from `now`; nothing to write when a simulation closes none."""
+        wanted = (desks, now if desks else None)
+        if wanted == self._closed:
+            return
+        engine = self.services.engine
+        for desk in self._closed[0]:
+            closures.end_closure(engine, desk, "closure", now)
+        for desk in desks:
+            closures.set_closure(engine, desk, "closure", now + timedelta(days=1), "simulated closure", {},
+                                 "simulator", now)
+        self._closed = wanted
         self.services.closures.refresh()
-        # the clock stands still and only this object changes closures: no refresh thread per simulated call
-        self.services.closures._thread = threading.current_thread()
 
     def close(self) -> None:
-        """Dispose of the app and delete the throwaway database."""
-        self.services.engine.dispose()
+        """Stop the app's threads and delete the throwaway database."""
+        self.services.close()
         self._tmp.cleanup()
+
+
+_hotlines: OrderedDict[tuple, Hotline] = OrderedDict()
+_hotlines_lock = threading.Lock()
+
+
+def _hotline(factory: AppFactory, environ: dict[str, str]) -> Hotline:
+    """The cached app of these settings and of the flows and config as they are now (built on first use)."""
+    where = load_settings(dict(environ, TWILIO_AUTH_TOKEN="-", SECRET_KEY="-"))
+    version = hashlib.sha256(Sources.read(where.flows_dir, where.config_path).to_json().encode()).hexdigest()
+    key = (factory, tuple(sorted(environ.items())), version)
+    with _hotlines_lock:
+        hotline = _hotlines.get(key)
+        if hotline is None:
+            hotline = _hotlines[key] = Hotline(factory, environ)
+        _hotlines.move_to_end(key)
+        hotline.users += 1
+        old = [_hotlines.popitem(last=False)[1] for _ in range(len(_hotlines) - KEEP_HOTLINES)]
+        for evicted in old:
+            evicted.evicted = True
+        unused = [h for h in old if h.users == 0]
+    for evicted in unused:
+        evicted.close()
+    return hotline
+
+
+def _release(hotline: Hotline) -> None:
+    with _hotlines_lock:
+        hotline.users -= 1
+        done = hotline.evicted and hotline.users == 0
+    if done:
+        hotline.close()
+
+
+class Simulator:
+    """Calls to the hotline app at a fixed clock, with some desks closed; make calls with `call()`.
+
+    The app comes from `factory` (`ivr.create_app`) and is shared by every simulator of the same settings and
+    flows version in this process, on a throwaway SQLite database.
+    """
+
+    def __init__(self, factory: AppFactory, at: datetime | None = None, closed: tuple[str, ...] = (),
+                 environ: dict | None = None):
+        env = {k: v for k, v in (environ or {}).items() if k in ENVIRON}
+        self.hotline = _hotline(factory, env)
+        self.settings: Settings = self.hotline.settings
+        self.services = self.hotline.services
+        self.now = at or datetime.now(UTC)
+        self._open = True
+        for desk in closed:
+            if desk not in self.settings.desks and desk != closures.HOUSE:
+                self.close()
+                raise ValueError(f"unknown desk {desk!r}; desks: {', '.join(self.settings.desks)}")
+        self.closed = tuple(sorted(set(closed)))
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The hotline's configured timezone."""
+        return ZoneInfo(self.settings.config.hotline.timezone)
+
+    def local_time(self, text: str) -> datetime:
+        """An instant from local time in the hotline's timezone, e.g. "2026-12-24 10:00"."""
+        return local_time(text, self.timezone)
+
+    def close(self) -> None:
+        """Let go of the shared app (it closes once evicted and unused)."""
+        if self._open:
+            self._open = False
+            _release(self.hotline)
 
     def __enter__(self) -> Simulator:
         return self
@@ -146,7 +245,7 @@ class Call:
                   "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
         params.update(extra or {})
         signature = RequestValidator(self.sim.settings.twilio_auth_token).compute_signature(url, params)
-        response = self.sim.client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+        response = self.sim.hotline.post(self.sim, url, params, signature)
         if response.status_code == 204:
             return
         turn = self._parse(response.data)
@@ -211,8 +310,7 @@ class Call:
         return self.ended
 
     def _ending(self) -> Ending:
-        from ivr.store.db import events
-
+        events = db.events
         query = sa.select(events.c.kind, events.c.payload).where(events.c.call_sid == self.sid) \
             .order_by(events.c.id)
         with self.sim.services.engine.connect() as conn:

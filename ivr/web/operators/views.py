@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from collections import OrderedDict
 from typing import Annotated
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint
+from flask import current_app
 from flask import jsonify
 from flask import render_template
 from markupsafe import Markup
 from pydantic import Field
 
 from ivr.core.roles import OPERATING_ROLES
+from ivr.flowops.simulator import AppFactory
 from ivr.flowops.simulator import Call
 from ivr.flowops.simulator import Ending
 from ivr.flowops.simulator import Simulator
@@ -33,7 +33,8 @@ bp = Blueprint("operators", __name__, url_prefix="/operator")
 MAX_CALLS = 8
 """Simulated calls kept per web process; older ones are replayed from their keys when needed."""
 MAX_KEYS = 200
-BERLIN = ZoneInfo("Europe/Berlin")
+FACTORY = "operators.app_factory"
+"""Where the app keeps the factory its simulated calls build their app with (`app_factory=` at registration)."""
 
 Short = Annotated[str, Field(max_length=64)]
 
@@ -58,6 +59,19 @@ class _Run(inputs.Body):
 _calls: OrderedDict[str, tuple[Simulator, Call]] = OrderedDict()
 _lock = threading.Lock()
 _graphs: dict[tuple[str, str], Markup] = {}
+
+
+@bp.record_once
+def _remember_factory(state: Any) -> None:
+    """`app.register_blueprint(bp, app_factory=create_app)`: the simulator builds its app with it."""
+    state.app.extensions[FACTORY] = state.options.get("app_factory")
+
+
+def _factory() -> AppFactory:
+    factory = current_app.extensions.get(FACTORY)
+    if factory is None:
+        raise RuntimeError("register the operators' blueprint with app_factory=create_app")
+    return factory
 
 
 def _graph() -> Markup:
@@ -115,7 +129,11 @@ def _replay(setup: dict[str, Any], keys: list[str]) -> tuple[Simulator, Call]:
         if call.last.waits != "end":
             call.press(keys[-1])
         return sim, call
-    sim = Simulator(local_time(setup["at"]), tuple(setup["closed"]), dict(os.environ))
+    svc = services()
+    settings = svc.settings
+    at = local_time(setup["at"], svc.tz)
+    sim = Simulator(_factory(), at, tuple(setup["closed"]),
+                    {"IVR_CONFIG": settings.config_path, "IVR_FLOWS_DIR": settings.flows_dir})
     call = sim.call(setup["caller"])
     chosen = sim.language_key(setup["lang"]) if setup["lang"] else None
     for token in ([chosen] if chosen else []) + keys:
@@ -151,7 +169,7 @@ def run():
         return jsonify(error=str(exc)), 400
     raw = data.setup or _Setup()
     svc = services()
-    local = svc.clock().astimezone(BERLIN).strftime("%Y-%m-%d %H:%M")
+    local = svc.clock().astimezone(svc.tz).strftime("%Y-%m-%d %H:%M")
     setup = {"at": (raw.at or local)[:16], "lang": (raw.lang or "")[:8],
              "caller": (raw.caller or "+4917612345678")[:32], "closed": sorted(raw.closed or ())}
     keys = [k[:32] for k in data.keys or []]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from ivr import create_app
 from ivr.cli.main import main
 from ivr.engine.model import NodeType
 from ivr.flowops.simulator import Simulator
@@ -12,6 +13,7 @@ from ivr.flowops.simulator import local_time
 from ivr.flowops.simulator import run_script
 
 OPEN = "2026-11-24 10:00"  # a Tuesday morning: every desk is open
+TZ = "Europe/Berlin"  # config.yaml's hotline.timezone
 
 
 def leaves(bundle) -> list[tuple[tuple[str, ...], str]]:
@@ -42,7 +44,7 @@ def leaves(bundle) -> list[tuple[tuple[str, ...], str]]:
 
 @pytest.fixture(scope="module")
 def shipped():
-    with Simulator(local_time(OPEN)) as sim:
+    with Simulator(create_app, local_time(OPEN, TZ)) as sim:
         yield sim.services.store.current, sim.settings
 
 
@@ -56,7 +58,7 @@ def test_the_walk_finds_every_desk_of_the_menu(shipped):
 @pytest.mark.parametrize("lang", ["de", "ar"])
 def test_every_leaf_transfers_to_its_desk_when_open(lang, shipped):
     bundle, settings = shipped
-    with Simulator(local_time(OPEN)) as sim:
+    with Simulator(create_app, local_time(OPEN, TZ)) as sim:
         for keys, desk in leaves(bundle):
             call = run_script(sim, list(keys), lang=lang)
             assert call.ended.kind == "transferred", (keys, call.ended)
@@ -66,7 +68,7 @@ def test_every_leaf_transfers_to_its_desk_when_open(lang, shipped):
 @pytest.mark.parametrize("lang", ["de", "ar"])
 def test_every_leaf_takes_a_callback_when_its_desk_is_closed(lang, shipped):
     bundle, settings = shipped
-    with Simulator(local_time(OPEN), closed=tuple(settings.desks)) as sim:
+    with Simulator(create_app, local_time(OPEN, TZ), closed=tuple(settings.desks)) as sim:
         for keys, desk in leaves(bundle):
             call = run_script(sim, list(keys) + ["1", "2"], lang=lang)  # this number, no voice message
             assert (call.ended.kind, call.ended.desk) == ("callback", desk), (keys, call.ended)
