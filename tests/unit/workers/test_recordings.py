@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from ivr.hotline import callbacks
 from ivr.hotline import recordings
 from tests.unit.workers.conftest import ACCOUNT
@@ -59,16 +57,3 @@ def test_failed_download_is_retried_by_the_job(phone, clock, work, engine, setti
     downloads = sum(m == "GET" for m, _, _ in twilio.requests)
     assert recordings.fetch(engine, settings, task["id"], clock()) == "stored"  # a second run downloads nothing
     assert sum(m == "GET" for m, _, _ in twilio.requests) == downloads
-
-
-def test_open_file_refuses_paths_outside_the_folder(settings):
-    assert recordings.open_file(settings, {"recording_path": "../../etc/passwd"}) is None
-    assert recordings.open_file(settings, {"recording_path": None}) is None
-
-
-@pytest.mark.parametrize("edge,region,base", [(None, None, "https://api.twilio.com"),
-                                              ("dublin", "ie1", "https://api.dublin.ie1.twilio.com"),
-                                              ("frankfurt", None, "https://api.frankfurt.us1.twilio.com")])
-def test_api_base_follows_edge_and_region(settings, edge, region, base):
-    changed = settings.model_copy(update={"twilio_api_base": None, "twilio_edge": edge, "twilio_region": region})
-    assert recordings.api_base(changed) == base
