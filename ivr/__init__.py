@@ -70,6 +70,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     app.register_blueprint(voice.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    from ivr.web import errors
+    errors.init_app(app)  # every HTTP error answered by its room: a page, JSON under /api/, as before under /voice/
     from ivr.web.workbench import views as staff
 
     staff.init_app(app)

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import textwrap
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ivr.engine.model import Bundle
@@ -13,6 +14,13 @@ from ivr.engine.model import NodeType
 from ivr.settings import FileConfig
 
 DAYS = {"mon": "Mo", "tue": "Di", "wed": "Mi", "thu": "Do", "fri": "Fr", "sat": "Sa", "sun": "So"}
+WORDS: Mapping[str, str] = {
+    "call": "☎ incoming call", "connect": "connect {number}",
+    "callback": "callback task\ndue within {hours} service hours", "open": "open", "closed": "closed / busy",
+    "always": "always", "languages": "languages: {languages}", "no_key": "no key", "wrong_keys": "no / wrong keys",
+    "title": "Hotline flows, version {version}", **DAYS,
+}
+"""The drawing's words as `ivr flows graph` prints them; a page passes the same keys in its reader's language."""
 
 
 @dataclass(frozen=True)
@@ -34,10 +42,10 @@ class Arrow:
     dashed: bool = False
 
 
-def _hours(hours: dict[str, list[str]]) -> str:
+def _hours(hours: dict[str, list[str]], words: Mapping[str, str]) -> str:
     groups: OrderedDict[str, list[str]] = OrderedDict()
     for day, ranges in hours.items():
-        groups.setdefault(", ".join(ranges), []).append(DAYS.get(day, day))
+        groups.setdefault(", ".join(ranges), []).append(words.get(day, day))
     return "; ".join(f"{'/'.join(days)} {ranges}" for ranges, days in groups.items())
 
 
@@ -45,26 +53,27 @@ def _wrap(text: str, width: int = 34) -> str:
     return "\n".join(textwrap.wrap(text, width)) if text else ""
 
 
-def layout(bundle: Bundle, config: FileConfig) -> tuple[list[Box], list[Arrow]]:
-    """The boxes and arrows of the entry flow; several keys to one place share an arrow."""
+def layout(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS,
+           lang: str = "de") -> tuple[list[Box], list[Arrow]]:
+    """The boxes and arrows of the entry flow (desk names in `lang`); several keys to one place share an arrow."""
     flow = bundle.flow
-    boxes = [Box("call", "☎ incoming call", "start")]
+    boxes = [Box("call", words["call"], "start")]
     arrows = [Arrow("call", flow.start)]
     for node in flow.nodes.values():
         if node.type is NodeType.DESK or node.type is NodeType.CALLBACK:
             desk = config.desks[node.desk or ""]
-            name = desk.name.get("de") or node.desk or ""
-            boxes.append(Box(node.id, f"{name}\n{_hours(desk.hours)}", "desk"))
+            name = desk.name.get(lang) or desk.name.get("de") or node.desk or ""
+            boxes.append(Box(node.id, f"{name}\n{_hours(desk.hours, words)}", "desk"))
             if node.type is NodeType.DESK:
-                boxes.append(Box(node.id + "__open", f"connect {desk.number}", "open"))
-                arrows.append(Arrow(node.id, node.id + "__open", "open"))
-            boxes.append(Box(node.id + "__closed", f"callback task\ndue within {desk.callback_promise_hours} "
-                                                   "service hours", "closed"))
-            arrows.append(Arrow(node.id, node.id + "__closed", "closed / busy" if node.type is NodeType.DESK
-                                else "always"))
+                boxes.append(Box(node.id + "__open", words["connect"].format(number=desk.number), "open"))
+                arrows.append(Arrow(node.id, node.id + "__open", words["open"]))
+            boxes.append(Box(node.id + "__closed", words["callback"].format(hours=desk.callback_promise_hours),
+                             "closed"))
+            arrows.append(Arrow(node.id, node.id + "__closed", words["closed"] if node.type is NodeType.DESK
+                                else words["always"]))
             continue
         title = f"{node.id} ({node.type.value})"
-        said = "languages: " + ", ".join(flow.languages) if node.language_menu else \
+        said = words["languages"].format(languages=", ".join(flow.languages)) if node.language_menu else \
             ", ".join(ref.prompt for ref in node.say)
         detail = _wrap(node.description or said)
         kind = "say" if node.type is NodeType.GOTO else node.type.value
@@ -78,18 +87,18 @@ def layout(bundle: Bundle, config: FileConfig) -> tuple[list[Box], list[Arrow]]:
             label = f"{pressed[0]}–{pressed[-1]}" if len(pressed) > 2 else ", ".join(pressed)
             arrows.append(Arrow(node.id, target, label))
         if node.no_input is not None:
-            arrows.append(Arrow(node.id, node.no_input.node, "no key", dashed=True))
+            arrows.append(Arrow(node.id, node.no_input.node, words["no_key"], dashed=True))
         if node.on_failure and node.type is NodeType.MENU:
-            arrows.append(Arrow(node.id, node.on_failure, "no / wrong keys", dashed=True))
+            arrows.append(Arrow(node.id, node.on_failure, words["wrong_keys"], dashed=True))
     return boxes, arrows
 
 
-def mermaid(bundle: Bundle, config: FileConfig) -> str:
+def mermaid(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, lang: str = "de") -> str:
     """Mermaid flowchart text (GitHub and many editors draw it)."""
     shapes = {"start": ('(["', '"])'), "menu": ('{{"', '"}}'), "desk": ('[["', '"]]'), "open": ('(["', '"])'),
               "closed": ('[/"', '"/]'), "hangup": ('(("', '"))')}
     lines = ["flowchart LR"]
-    boxes, arrows = layout(bundle, config)
+    boxes, arrows = layout(bundle, config, words, lang)
     for box in boxes:
         left, right = shapes.get(box.kind, ('["', '"]'))
         text = box.label.replace("\n", "<br/>").replace('"', "#quot;")
@@ -111,7 +120,7 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def dot(bundle: Bundle, config: FileConfig) -> str:
+def dot(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, lang: str = "de") -> str:
     """Graphviz DOT source of the drawing."""
     style = {"start": "shape=oval, style=filled, fillcolor=\"#eeeeee\"",
              "say": "shape=box, style=rounded",
@@ -121,9 +130,9 @@ def dot(bundle: Bundle, config: FileConfig) -> str:
              "open": "shape=oval, style=filled, fillcolor=\"#d9f2d9\", color=\"#2e7d32\"",
              "closed": "shape=note, style=filled, fillcolor=\"#fff3cd\", color=\"#b7791f\"",
              "hangup": "shape=doublecircle"}
-    boxes, arrows = layout(bundle, config)
+    boxes, arrows = layout(bundle, config, words, lang)
     lines = ["digraph hotline {", "  rankdir=LR; nodesep=0.25; ranksep=0.6;",
-             f"  label={_quote(f'Hotline flows, version {bundle.version}')}; labelloc=t;",
+             f"  label={_quote(words['title'].format(version=bundle.version))}; labelloc=t;",
              "  fontname=\"sans-serif\";", "  node [fontname=\"sans-serif\", fontsize=11];",
              "  edge [fontname=\"sans-serif\", fontsize=10];"]
     lines += [f"  {b.id} [label={_quote(b.label)}, {style.get(b.kind, 'shape=box')}];" for b in boxes]
@@ -135,11 +144,11 @@ def dot(bundle: Bundle, config: FileConfig) -> str:
     return "\n".join(lines + ["}"]) + "\n"
 
 
-def svg(bundle: Bundle, config: FileConfig) -> str:
+def svg(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, lang: str = "de") -> str:
     """SVG drawn by Graphviz `dot` (Debian package graphviz)."""
     program = shutil.which("dot")
     if program is None:
         raise RuntimeError("Graphviz is not installed (apt-get install graphviz); use --format mermaid")
-    result = subprocess.run([program, "-Tsvg"], input=dot(bundle, config), capture_output=True, text=True,
+    result = subprocess.run([program, "-Tsvg"], input=dot(bundle, config, words, lang), capture_output=True, text=True,
                             check=True, timeout=60)
     return result.stdout

@@ -52,7 +52,7 @@ def test_operator_calls_the_hotline_in_the_browser(browser, operator):
     expect(page.locator("#transcript")).to_contain_text("Weiterleitung an +492027476330")
     page.get_by_role("button", name="Stelle nimmt ab").click()
     expect(page.locator("#ending")).to_have_text(
-        "Ende des Anrufs: weitergeleitet an +492027476330 (Theke zebera)")
+        "Ende des Anrufs: weitergeleitet an +492027476330 (Stelle zebera)")
     # prompts are read aloud in order by the browser's speechSynthesis, each in its own language: the language menu
     # in all six, then German only for this German call
     heard = page.locator("#transcript li.heard").evaluate_all(

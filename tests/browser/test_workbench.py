@@ -128,7 +128,7 @@ def test_admins_manage_accounts_in_accessible_pages(login, accounts):
     root.get_by_label("Erstes Passwort").fill("dora's first password")
     root.get_by_label("Passwort wiederholen").fill("dora's first password")
     root.get_by_role("button", name="Konto anlegen").click()
-    expect(root.get_by_role("alert")).to_contain_text("Theken nur einer Behörde")
+    expect(root.get_by_role("alert")).to_contain_text("Stellen nur einer Behörde")
     shoot(root, "account-new-refused")
     assert axe_violations(root) == [], "account-new-refused"
     root.get_by_label("Allgemeine Information").uncheck()

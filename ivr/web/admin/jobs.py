@@ -17,6 +17,7 @@ from ivr.store import jobqueue
 from ivr.web import inputs
 from ivr.web.auth import current_user
 from ivr.web.auth import login_required
+from ivr.web.i18n import translate
 from ivr.web.services import services
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
@@ -61,5 +62,5 @@ def requeue():
     svc = services()
     audit.write(svc.engine, current_user().username, "jobs.requeue", f"queue:{name}", svc.clock(),
                 f"{done} job(s)")
-    flash(f"{done} Auftrag/Aufträge wieder eingereiht.", "ok")
+    flash(translate("j_requeued", done=done), "ok")
     return redirect(url_for("jobs.index"))

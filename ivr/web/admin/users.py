@@ -26,7 +26,7 @@ from ivr.hotline.users import UserError
 from ivr.web import inputs
 from ivr.web.auth import current_user
 from ivr.web.auth import login_required
-from ivr.web.i18n import TEXT
+from ivr.web.i18n import known
 from ivr.web.i18n import translate
 from ivr.web.services import services
 
@@ -69,7 +69,7 @@ class ProfileForm(inputs.Form):
 def _message(exc: UserError) -> str:
     """The broken rule in the interface language (the English CLI text for a rule without a page text)."""
     key = f"ua_err_{exc.key}"
-    if key not in TEXT:
+    if not known(key):
         return str(exc)
     params = dict(exc.params)
     if "bodies" in params:
@@ -187,7 +187,7 @@ def edit(username: str):
                 audit.write(conn, me.username, "user.update", f"user:{username}", now, ",".join(changed))
     except UserError as exc:  # rendered after the transaction ends (rolled back): SQLite has one writer
         return _page(values, account=user, error=exc), 400
-    flash(translate("ua_updated" if changed else "ua_unchanged").format(username=username), "ok")
+    flash((translate("ua_updated") if changed else translate("ua_unchanged")).format(username=username), "ok")
     if username == me.username and (values["role"] != "admin" or not values["active"]):
         return redirect(url_for("index"))  # no longer an admin: this page would answer 403
     return redirect(url_for("useradmin.edit", username=username))

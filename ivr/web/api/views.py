@@ -17,7 +17,6 @@ from flask import jsonify
 from flask import request
 from pydantic import Field
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
 
 from ivr.hotline import audit
 from ivr.hotline import callbacks
@@ -52,15 +51,6 @@ class OverflowBody(ClosureBody):
     """POST /api/overflow."""
 
     number: str = Field(max_length=32)
-
-
-@bp.app_errorhandler(HTTPException)
-def _json_error(exc: HTTPException):
-    """Every error under /api/ as JSON, also those of routing (404, 405) and the 500 of a crash; HTML elsewhere."""
-    if request.path != "/api" and not request.path.startswith("/api/"):
-        return exc
-    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]  # keeps 405's Allow
-    return jsonify(error=exc.name, message=exc.description), exc.code, headers
 
 
 def _token_actor(token: str) -> str | None:

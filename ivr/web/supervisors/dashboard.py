@@ -1,4 +1,4 @@
-"""Supervisors' dashboard (German): charts of the last 30 days, callbacks, service level, CSV export."""
+"""Supervisors' dashboard: charts of the last 30 days, callbacks, service level, CSV export."""
 
 from __future__ import annotations
 
@@ -19,13 +19,16 @@ from ivr.hotline import figures
 from ivr.hotline.figures import Period
 from ivr.web import inputs
 from ivr.web.auth import login_required
+from ivr.web.i18n import translate
+from ivr.web.i18n import ui_lang
 from ivr.web.services import services
 from ivr.web.supervisors import charts
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
-OUTCOME_NAMES = {"transferred": "vermittelt", "callback_requested": "Rückruf gewünscht",
-                 "abandoned": "aufgelegt", "error": "technischer Fehler", "open": "läuft / offen"}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+OUTCOMES = ("transferred", "callback_requested", "abandoned", "error", "open")
+"""Call outcomes the figures count; each has an interface text co_<outcome>."""
+CSV_COLUMNS = ("figure", "period", "desk", "key", "value")
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 SERVICE_WEEKS = 5
 """ISO weeks shown in the service-level table (the current one and four before)."""
@@ -38,14 +41,16 @@ class ExportQuery(inputs.Form):
 
 
 def _desk_names() -> dict[str, str]:
-    names = {desk_id: desk.name.get("de") or desk_id for desk_id, desk in services().settings.desks.items()}
-    names[figures.NO_DESK] = "vor Wahl der Stelle beendet"
+    lang = ui_lang()
+    names = {desk_id: desk.name.get(lang) or desk.name.get("de") or desk_id
+             for desk_id, desk in services().settings.desks.items()}
+    names[figures.NO_DESK] = translate("d_no_desk")
     return names
 
 
 def _language_names() -> dict[str, str]:
     names = {lang_id: lang.name for lang_id, lang in services().settings.config.languages.items()}
-    names[figures.NO_DESK] = "keine Sprache gewählt"
+    names[figures.NO_DESK] = translate("d_no_language")
     return names
 
 
@@ -79,16 +84,17 @@ def index():
         sums[1] += level.within
     return render_template(
         "dashboard/index.html", period=period, total=sum(per_day.values()), desks=desks,
-        calls_chart=charts.stacked_columns("Anrufe pro Tag und Stelle", [d.strftime("%d.%m.") for d in days],
+        calls_chart=charts.stacked_columns(translate("d_calls_per_day"), [d.strftime("%d.%m.") for d in days],
                                            series, names=desks),
-        outcome_chart=charts.bars("Ergebnis der Anrufe",
-                                  [(OUTCOME_NAMES.get(k, k), v) for k, v in outcomes.items()]),
-        language_chart=charts.bars("Sprachen", [(langs.get(k, k), v) for k, v in languages.items()]),
-        heat_chart=charts.heatmap("Anrufe nach Wochentag und Stunde", WEEKDAYS, [f"{h:02d}" for h in hours],
+        outcome_chart=charts.bars(translate("d_outcome_chart"),
+                                  [(translate(f"co_{k}") if k in OUTCOMES else k, v) for k, v in outcomes.items()]),
+        language_chart=charts.bars(translate("d_languages"), [(langs.get(k, k), v) for k, v in languages.items()]),
+        heat_chart=charts.heatmap(translate("d_heat_chart"), [translate(f"wd_{d}") for d in WEEKDAYS],
+                                  [f"{h:02d}" for h in hours],
                                   {(day, hours.index(hour)): n for (day, hour), n in heat.items()}),
         open_tasks=sorted(open_tasks.items()), week_names=week_names, table=table,
         level_desks=sorted({level.desk for level in levels}),
-        level_chart=charts.bars("Rückrufe innerhalb der Zusage (Anteil, letzte Wochen)",
+        level_chart=charts.bars(translate("d_level_chart"),
                                 [(desks.get(d, d), round(100 * ok / n))
                                  for d, (n, ok) in sorted(totals.items()) if n], unit=" %", maximum=100),
         today=today,
@@ -111,7 +117,7 @@ def export():
         rows = figures.month_rows(conn, period, svc.clock())
     out = io.StringIO()
     writer = csvcells.writer(out, lineterminator="\n")  # stored values (desk, language, outcome) stay inert
-    writer.writerow(("figure", "period", "desk", "key", "value"))
+    writer.writerow([translate(f"csv_{column}") for column in CSV_COLUMNS])
     writer.writerows(rows)
     return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="hotline-{month}.csv"'})

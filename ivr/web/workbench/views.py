@@ -131,6 +131,11 @@ def desk(desk: str):
     )
 
 
+CSV_COLUMNS = ("id", "desk", "phone", "language", "received", "due", "attempts", "next_attempt", "voice_message",
+               "claimed_by")
+"""Columns of a desk's export; each has an interface text csv_<column>."""
+
+
 @bp.get("/desks/<desk>/export.csv")
 @login_required(WORKBENCH_ROLES)
 def export(desk: str):
@@ -142,12 +147,12 @@ def export(desk: str):
         audit_view(conn, "export.csv", f"desk:{desk}", f"{len(rows)} tasks")
     out = io.StringIO()
     writer = csvcells.writer(out, delimiter=";")  # a display name or number is never a live formula
-    writer.writerow(["id", "desk", "phone", "language", "received", "due", "attempts", "next_attempt",
-                     "voice_message", "claimed_by"])
+    writer.writerow([translate(f"csv_{column}") for column in CSV_COLUMNS])
+    yes, no = translate("csv_yes"), translate("csv_no")
     for row in rows:
         writer.writerow([row["id"], row["desk"], row["phone"] or "", row["language"], _local(row["created_at"]),
                          _local(row["due_at"]), row["attempts"], _local(row["next_attempt_at"]),
-                         "yes" if row["recording_url"] or row["recording_path"] else "no", row["holder"] or ""])
+                         yes if row["recording_url"] or row["recording_path"] else no, row["holder"] or ""])
     stamp = svc.clock().astimezone(_tz()).strftime("%Y%m%d-%H%M")
     return Response(
         "\ufeff" + out.getvalue(),

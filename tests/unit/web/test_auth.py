@@ -190,7 +190,7 @@ def test_operators_land_on_their_page_and_see_their_links(app, people):
     assert olga.login().location == "/operator/simulator"
     page = olga.get("/login").get_data(as_text=True)
     assert 'href="/operator/simulator"' in page and 'href="/dashboard/"' not in page
-    assert "Meine Theken" not in page
+    assert "Meine Stellen" not in page
     vera = people("vera", role="supervisor")
     page = vera.get("/staff/overview").get_data(as_text=True)
     assert 'href="/dashboard/"' in page and 'href="/operator/simulator"' not in page

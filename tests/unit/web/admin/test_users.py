@@ -136,9 +136,10 @@ def test_a_form_without_csrf_token_is_refused(root, people, engine):
 @pytest.mark.parametrize(
     "changes, message, field",
     [
-        ({"desks": ["zebera", "nowhere"]}, "Unbekannte Theke: nowhere.", None),
-        ({"desks": ["zebera", "info"]}, "Theken nur einer Behörde wählen, nicht von Jobcenter, Stadt Wuppertal.", None),
-        ({"role": "supervisor", "desks": ["integration_point", "helpers"]}, "Theken nur einer Behörde", None),
+        ({"desks": ["zebera", "nowhere"]}, "Unbekannte Stelle: nowhere.", None),
+        ({"desks": ["zebera", "info"]}, "Stellen nur einer Behörde wählen, nicht von Jobcenter, Stadt Wuppertal.",
+         None),
+        ({"role": "supervisor", "desks": ["integration_point", "helpers"]}, "Stellen nur einer Behörde", None),
         ({"password": "short", "password2": "short"}, "Das Passwort braucht mindestens 10 Zeichen.", "password"),
         ({"password2": "another long password"}, "Die beiden Passwörter stimmen nicht überein.", "password"),
         ({"phone": "0151 12345678"}, "keine gültige Nummer im Format +49", "phone"),
@@ -208,9 +209,9 @@ def test_an_edit_that_breaks_a_rule_changes_nothing(people, root, engine):
     anna = _account(engine, "anna")
     before = _snapshot(engine)
     for changes, message in (
-        ({"desks": ["zebera", "auslaenderbehoerde"], "phone": PHONE}, "Theken nur einer Behörde"),
+        ({"desks": ["zebera", "auslaenderbehoerde"], "phone": PHONE}, "Stellen nur einer Behörde"),
         ({"desks": ["helpers"], "phone": "+4912"}, "keine gültige Nummer"),
-        ({"desks": ["zebera", "nowhere"]}, "Unbekannte Theke"),
+        ({"desks": ["zebera", "nowhere"]}, "Unbekannte Stelle"),
     ):
         response = root.post("/admin/users/anna", _profile(anna, **changes))
         assert response.status_code == 400 and message in response.get_data(as_text=True)

@@ -33,7 +33,7 @@ def test_operator_calls_through_the_page_api(app, login):
     assert "الرقم" in " ".join(h["text"] for h in step["turns"][-1]["heard"])
     end = run(["1", "3", "1", "1"], hang_up=True).get_json()
     assert (end["ending"], end["kind"], end["desk"], end["number"]) == (
-        "Rückrufauftrag für Theke zebera (Rückruf an +4917612345678)", "callback", "zebera", "+4917612345678")
+        "Rückrufauftrag für Stelle zebera (Rückruf an +4917612345678)", "callback", "zebera", "+4917612345678")
     assert "Telefon-Simulator" in html and "Nummer eingeben" in html
     english = client.get("/operator/simulator?lang=en").get_data(as_text=True)  # the workbench's second language
     assert "Phone simulator" in english and "Enter a number" in english and "Nummer eingeben" not in english

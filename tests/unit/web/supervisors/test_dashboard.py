@@ -31,7 +31,7 @@ def test_supervisor_sees_charts_and_tables(login, seeded):
 
 
 def test_monthly_csv_export(login, seeded):
-    response = login("admin").get("/dashboard/export.csv?month=2026-11")
+    response = login("admin").get("/dashboard/export.csv?month=2026-11&lang=en")  # headers in the interface language
     assert response.status_code == 200
     assert response.content_type.startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))

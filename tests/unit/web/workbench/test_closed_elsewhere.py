@@ -59,15 +59,15 @@ def test_api_refuses_what_it_cannot_do_and_changes_nothing(make_task, api, engin
 
 def test_every_outcome_a_task_can_close_with_reads_well_in_both_languages(people, make_task, api, engine):
     from ivr.hotline.callbacks import CLOSE_OUTCOMES
-    from ivr.web.i18n import TEXT
+    from ivr.web.i18n import catalog
 
     anna = people("anna", role="admin")
     for n, outcome in enumerate(sorted(CLOSE_OUTCOMES)):
         task = make_task(phone=f"+49176123456{n:02d}")
         assert api.patch(f"/api/callbacks/{task}", json={"status": "closed", "outcome": outcome}).status_code == 200
         assert _state(engine, task)[0][:2] == ("closed", outcome)
-        for index, lang in enumerate(("de", "en")):
+        for lang in ("de", "en"):
             page = anna.get(f"/staff/tasks/{task}?lang={lang}").get_data(as_text=True)
-            closed, said = TEXT["closed"][index], TEXT[f"o_{outcome}"][index]
+            closed, said = catalog(lang)["closed"], catalog(lang).get(f"o_{outcome}")
             assert said and f"{closed} ({said})" in page, (outcome, lang)  # the status and the outcome set
             assert f"o_{outcome}" not in page, (outcome, lang)
