@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import asdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from typing import Literal
@@ -278,19 +280,40 @@ def load_config(path: str | Path) -> FileConfig:
     return parse_config(doc)
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Build Settings from IVR_CONFIG (or config.yaml) and the environment; overrides win."""
+@dataclass(frozen=True)
+class Paths:
+    """Where the config, flows, audio, instance folder and database are; needs neither a valid config nor secrets."""
+
+    config_path: str
+    flows_dir: str
+    audio_dir: str
+    instance_dir: str
+    database_url: str
+
+
+def locate(environ: Mapping[str, str] | None = None, config_path: str | None = None,
+           instance_dir: str | None = None) -> Paths:
+    """The paths from the environment (IVR_CONFIG, IVR_FLOWS_DIR, IVR_INSTANCE_DIR, DATABASE_URL) or the defaults."""
+    env = os.environ if environ is None else environ
+    instance = instance_dir or env.get("IVR_INSTANCE_DIR") or str(ROOT / "instance")
+    return Paths(config_path=str(config_path or env.get("IVR_CONFIG") or DEFAULT_CONFIG),
+                 flows_dir=env.get("IVR_FLOWS_DIR") or str(ROOT / "flows"),
+                 audio_dir=str(ROOT / "ivr" / "static" / "audio"),
+                 instance_dir=str(instance),
+                 database_url=env.get("DATABASE_URL") or f"sqlite:///{Path(instance) / 'ivr.sqlite3'}")
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, secrets: bool = True, **overrides: Any) -> Settings:
+    """Build Settings from IVR_CONFIG (or config.yaml) and the environment; overrides win.
+
+    `secrets=False` for tasks that use neither (migrations, flow versions): TWILIO_AUTH_TOKEN and SECRET_KEY may
+    then be unset."""
     env = dict(os.environ if environ is None else environ)
-    config_path = overrides.pop("config_path", None) or env.get("IVR_CONFIG") or str(DEFAULT_CONFIG)
-    config = overrides.pop("config", None) or load_config(config_path)
-    instance = overrides.pop("instance_dir", None) or env.get("IVR_INSTANCE_DIR") or str(ROOT / "instance")
+    paths = locate(env, overrides.pop("config_path", None), overrides.pop("instance_dir", None))
+    config = overrides.pop("config", None) or load_config(paths.config_path)
     values: dict[str, Any] = {
         "config": config,
-        "config_path": str(config_path),
-        "flows_dir": env.get("IVR_FLOWS_DIR") or str(ROOT / "flows"),
-        "audio_dir": str(ROOT / "ivr" / "static" / "audio"),
-        "instance_dir": instance,
-        "database_url": env.get("DATABASE_URL") or f"sqlite:///{Path(instance) / 'ivr.sqlite3'}",
+        **asdict(paths),
         "redis_url": env.get("REDIS_URL") or None,
         "twilio_auth_token": env.get("TWILIO_AUTH_TOKEN", ""),
         "twilio_account_sid": env.get("TWILIO_ACCOUNT_SID") or None,
@@ -310,7 +333,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         values["config"] = config.model_copy(update={"web": web})
     values.update(overrides)
     missing = [name for name, key in (("TWILIO_AUTH_TOKEN", "twilio_auth_token"), ("SECRET_KEY", "secret_key"))
-               if not values[key]]
+               if secrets and not values[key]]
     problems += [Problem("environment", 0, f"{name} is required but not set") for name in missing]
     if problems:
         raise ConfigError(problems)

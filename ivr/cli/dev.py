@@ -1,4 +1,4 @@
-"""`ivr dev`: the whole hotline on one machine — private Redis, migrations, worker and web."""
+"""`ivr dev`: the whole hotline on one machine — private Redis, migrations, worker and web; and `./dev ivr`."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from pathlib import Path
 import click
 
 from ivr import gunicorn_logging
+from ivr.cli.main import main
 from ivr.core.errors import ConfigError
-from ivr.settings import ROOT
 from ivr.settings import check_env_numbers
 from ivr.settings import env_number
+from ivr.settings import locate
 from ivr.store.redisserver import RedisServer
 
 
@@ -86,12 +87,12 @@ def _env_port() -> int:
         raise click.ClickException(str(exc)) from None
 
 
-@click.command()
+@main.command()
 @click.option("--port", type=int, default=_env_port, show_default="PORT or 5000")
 @click.option("--host", default="127.0.0.1", show_default=True)
 def dev(port: int, host: str) -> None:
     """Run web, worker and a private Redis together on the embedded defaults."""
-    instance = _folder(Path(os.environ.get("IVR_INSTANCE_DIR") or ROOT / "instance"), "instance folder")
+    instance = _folder(Path(locate().instance_dir), "instance folder")
     _port_free(host, port)
     env = dict(os.environ)
     problems = check_env_numbers(env)  # one line each here, not a traceback from every child
@@ -152,9 +153,9 @@ def dev(port: int, host: str) -> None:
             redis_server.stop()
 
 
-def main(argv: list[str]) -> None:
+def quickstart_command(argv: list[str]) -> None:
     """`./dev ivr ARGS`: an `ivr` command against the quick start's instance, with its development secrets."""
-    instance = Path(os.environ.get("IVR_INSTANCE_DIR") or ROOT / "instance")
+    instance = Path(locate().instance_dir)
     if not (instance / "dev-secrets.json").exists():
         sys.exit(f"no {instance / 'dev-secrets.json'} yet: start the quick start once with ./dev run")
     env = dict(os.environ, IVR_INSTANCE_DIR=str(instance))
@@ -162,6 +163,3 @@ def main(argv: list[str]) -> None:
         env.setdefault(name, value)
     os.execve(sys.executable, [sys.executable, "-m", "ivr", *argv], env)
 
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import os
@@ -11,16 +12,18 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from ivr.settings import ROOT
+from ivr.cli.context import pass_container
+from ivr.cli.main import main
+from ivr.container import Container
+from ivr.settings import locate
 
 SCHEMA_FILE = "flow.schema.json"
 
 
 def _paths() -> tuple[str, str, str]:
-    """Config file, flows folder and audio folder, as the service reads them."""
-    config = os.environ.get("IVR_CONFIG") or _short(ROOT / "config.yaml")
-    flows_dir = os.environ.get("IVR_FLOWS_DIR") or _short(ROOT / "flows")
-    return config, flows_dir, str(ROOT / "ivr" / "static" / "audio")
+    """Config file, flows folder and audio folder, as the service reads them (without loading them)."""
+    paths = locate()
+    return _short(Path(paths.config_path)), _short(Path(paths.flows_dir)), paths.audio_dir
 
 
 def _short(path: Path) -> str:
@@ -38,7 +41,7 @@ def schema_text() -> str:
     return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-@click.group()
+@main.group()
 def flows() -> None:
     """Check, draw and publish menu flows."""
 
@@ -79,8 +82,6 @@ def flows_schema(output: str | None, to_stdout: bool) -> None:
     click.echo(f"wrote {path}")
 
 
-COMMANDS = [flows]
-
 
 def _show(turn, echo=click.echo) -> None:
     for heard in turn.heard:
@@ -96,9 +97,10 @@ def _show(turn, echo=click.echo) -> None:
         echo(f"  ⌨ {hints[turn.waits]}")
 
 
-@click.command()
+@main.command()
 @click.option("--lang", help="Choose this language in the language menu (de, ar, uk, tr, fa, kmr, en, ru).")
-@click.option("--at", "at", help='Local Wuppertal time of the call, e.g. "2026-12-24 10:00" (default: now).')
+@click.option("--at", "at", help='Local time of the call in the hotline\'s timezone, e.g. "2026-12-24 10:00" '
+              '(default: now).')
 @click.option("--from", "caller", default="+4917612345678", show_default=True,
               help="Caller number, or anonymous.")
 @click.option("--desk-closed", "closed", multiple=True,
@@ -107,28 +109,28 @@ def _show(turn, echo=click.echo) -> None:
 def simulate(lang: str | None, at: str | None, caller: str, closed: tuple[str, ...],
              script: str | None) -> None:
     """A text phone: call the hotline in-process, hear the prompts, press keys, see where the call ends."""
+    from ivr import create_app  # the command line's one import of the app: the simulator drives it in-process
     from ivr.flowops.simulator import Simulator
     from ivr.flowops.simulator import answer_dial
-    from ivr.flowops.simulator import local_time
 
-    try:
-        when = local_time(at) if at else None
-    except ValueError:
-        raise click.BadParameter('use "YYYY-MM-DD HH:MM" (local time)', param_hint="--at") from None
     tokens = script.split() if script is not None else None
     quiet = logging.getLogger("ivr")  # the app's start-up lines are noise here; the level comes back afterwards
     click.get_current_context().call_on_close(lambda level=quiet.level: quiet.setLevel(level))
     quiet.setLevel(logging.WARNING)
     try:
-        sim = Simulator(when, closed, dict(os.environ))
+        sim = Simulator(create_app, None, closed, dict(os.environ))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--desk-closed") from None
     with sim:
+        try:
+            sim.now = sim.local_time(at) if at else sim.now
+        except ValueError:
+            raise click.BadParameter('use "YYYY-MM-DD HH:MM" (local time)', param_hint="--at") from None
         key = sim.language_key(lang) if lang else None
         if lang and key is None:
             raise click.BadParameter(f"no language {lang!r} in the language menu", param_hint="--lang")
-        local = sim.now.astimezone(ZoneInfo("Europe/Berlin"))
-        click.echo(f"☎ calling the hotline at {local:%a %Y-%m-%d %H:%M} (Wuppertal) from {caller}")
+        local = sim.now.astimezone(ZoneInfo(sim.settings.config.hotline.timezone))
+        click.echo(f"☎ calling the hotline at {local:%a %Y-%m-%d %H:%M} ({local:%Z}) from {caller}")
         call = sim.call("anonymous" if caller == "anonymous" else caller)
         _show(call.last)
         pending = [key] if key else []
@@ -160,8 +162,6 @@ def simulate(lang: str | None, at: str | None, caller: str, closed: tuple[str, .
         ending = call.hang_up()
         click.echo(f"= call ends: {ending}")
 
-
-COMMANDS.append(simulate)
 
 
 def _current():
@@ -196,35 +196,23 @@ def flows_graph(fmt: str, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
-def _store():
-    """Settings, database engine and clock for the version commands."""
-    from datetime import UTC
-    from datetime import datetime
-
-    from ivr.core.errors import ProblemsError
-    from ivr.settings import load_settings
-    from ivr.store.db import make_engine
-
-    env = dict(os.environ)  # these commands need the database and the files, not the secrets
-    env.setdefault("TWILIO_AUTH_TOKEN", "-")
-    env.setdefault("SECRET_KEY", "-")
-    try:
-        settings = load_settings(env)
-    except ProblemsError as exc:
-        raise click.ClickException("invalid configuration:\n" + str(exc)) from None
-    return settings, make_engine(settings.database_url), lambda: datetime.now(UTC)
-
-
 def _actor(by: str | None) -> str:
-    return by or "cli:" + (os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown")
+    """The name the audit log records: --by, or the operating system's user."""
+    if by:
+        return by
+    try:
+        return "cli:" + getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment nor the password database
+        return "cli:unknown"
 
 
 @flows.command("publish")
 @click.option("--by", help="Name for the audit log (default: cli:$USER).")
-def flows_publish(by: str | None) -> None:
+@pass_container(secrets=False)
+def flows_publish(container: Container, by: str | None) -> None:
     """Check the files and make them the active version for every instance."""
     from ivr.flowops import versions as flowversions
-    settings, engine, clock = _store()
+    settings, engine, clock = container.settings, container.engine, container.clock
     sources = flowversions.Sources.read(settings.flows_dir, settings.config_path)
     report = sources.check(settings.audio_dir, _short(Path(settings.flows_dir)) + os.sep)
     for problem in report.problems:
@@ -242,14 +230,14 @@ def flows_publish(by: str | None) -> None:
 
 @flows.command("history")
 @click.option("--limit", default=20, show_default=True)
-def flows_history(limit: int) -> None:
-    """List published versions, newest first; * marks the live one."""
+@pass_container(secrets=False)
+def flows_history(container: Container, limit: int) -> None:
+    """List published versions, newest first (times in the hotline's timezone); * marks the live one."""
     from ivr.flowops import versions as flowversions
-    _, engine, _ = _store()
-    berlin = ZoneInfo("Europe/Berlin")
-    for row in flowversions.history(engine, limit):
-        created = f"{row.created_at.astimezone(berlin):%Y-%m-%d %H:%M}"
-        activated = f"{row.activated_at.astimezone(berlin):%Y-%m-%d %H:%M}" if row.activated_at else "-"
+    tz = container.tz
+    for row in flowversions.history(container.engine, limit):
+        created = f"{row.created_at.astimezone(tz):%Y-%m-%d %H:%M}"
+        activated = f"{row.activated_at.astimezone(tz):%Y-%m-%d %H:%M}" if row.activated_at else "-"
         click.echo(f"{'*' if row.active else ' '} {row.id}  published {created} by {row.published_by}, "
                    f"last activated {activated}")
 
@@ -257,10 +245,11 @@ def flows_history(limit: int) -> None:
 @flows.command("rollback")
 @click.argument("version")
 @click.option("--by", help="Name for the audit log (default: cli:$USER).")
-def flows_rollback(version: str, by: str | None) -> None:
+@pass_container(secrets=False)
+def flows_rollback(container: Container, version: str, by: str | None) -> None:
     """Make a stored VERSION live again (see `ivr flows history`)."""
     from ivr.flowops import versions as flowversions
-    settings, engine, clock = _store()
+    settings, engine, clock = container.settings, container.engine, container.clock
     sources = flowversions.load(engine, version)
     if sources is None:
         raise click.ClickException(f"no stored version {version!r}; see `ivr flows history`")

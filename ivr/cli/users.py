@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import click
 
+from ivr.cli.context import pass_container
+from ivr.cli.main import main
+from ivr.container import Container
 from ivr.core.roles import DEFAULT_ROLE
 from ivr.core.roles import ROLES
-
-
-def _services():
-    """Build the services for one command; the database pool closes when the command ends."""
-    from ivr.settings import load_settings
-    from ivr.web.services import Services
-
-    svc = Services(load_settings())
-    context = click.get_current_context()
-    context.call_on_close(svc.engine.dispose)
-    if svc.redis is not None:
-        context.call_on_close(svc.redis.close)
-    return svc
 
 
 def _refuse(exc: Exception) -> click.ClickException:
@@ -28,7 +18,7 @@ def _refuse(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
-@click.group("users")
+@main.group("users")
 def users_group() -> None:
     """Staff accounts, roles and desk memberships."""
 
@@ -41,7 +31,9 @@ def users_group() -> None:
 @click.option("--phone", default=None, help="The person's own phone (E.164) for click-to-call.")
 @click.option("--languages", default="de", help="Languages the person speaks, comma-separated (de,en,ar).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@pass_container()
 def users_create(
+    container: Container,
     username: str,
     role: str,
     display_name: str,
@@ -54,13 +46,12 @@ def users_create(
     from ivr.hotline import accounts
     from ivr.hotline import audit
     from ivr.hotline import users
-    svc = _services()
-    now = svc.clock()
+    now = container.clock()
     try:
-        with svc.engine.begin() as conn:
+        with container.engine.begin() as conn:
             user_id = accounts.create(
                 conn,
-                svc.settings,
+                container.settings,
                 username,
                 password,
                 role,
@@ -81,14 +72,14 @@ def users_create(
 @users_group.command("reset-password")
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def users_reset_password(username: str, password: str) -> None:
+@pass_container()
+def users_reset_password(container: Container, username: str, password: str) -> None:
     """Set a new password for USERNAME."""
     from ivr.hotline import audit
     from ivr.hotline import users
-    svc = _services()
-    now = svc.clock()
+    now = container.clock()
     try:
-        with svc.engine.begin() as conn:
+        with container.engine.begin() as conn:
             users.set_password(conn, username, password, now)
             audit.write(conn, "cli", "user.reset_password", f"user:{username}", now)
     except users.UserError as exc:
@@ -99,29 +90,30 @@ def users_reset_password(username: str, password: str) -> None:
 @users_group.command("add-desk")
 @click.argument("username")
 @click.argument("desk")
-def users_add_desk(username: str, desk: str) -> None:
+@pass_container()
+def users_add_desk(container: Container, username: str, desk: str) -> None:
     """Add USERNAME to DESK (staff work it, supervisors oversee it)."""
-    _membership(username, desk, add=True)
+    _membership(container, username, desk, add=True)
 
 
 @users_group.command("remove-desk")
 @click.argument("username")
 @click.argument("desk")
-def users_remove_desk(username: str, desk: str) -> None:
+@pass_container()
+def users_remove_desk(container: Container, username: str, desk: str) -> None:
     """Remove USERNAME from DESK."""
-    _membership(username, desk, add=False)
+    _membership(container, username, desk, add=False)
 
 
-def _membership(username: str, desk: str, add: bool) -> None:
+def _membership(container: Container, username: str, desk: str, add: bool) -> None:
     from ivr.hotline import accounts
     from ivr.hotline import audit
     from ivr.hotline import users
-    svc = _services()
-    now = svc.clock()
+    now = container.clock()
     try:
-        with svc.engine.begin() as conn:
+        with container.engine.begin() as conn:
             change = accounts.add_desk if add else accounts.remove_desk
-            changed = change(conn, svc.settings, username, desk)
+            changed = change(conn, container.settings, username, desk)
             action = "user.add_desk" if add else "user.remove_desk"
             audit.write(conn, "cli", action, f"user:{username}", now, desk)
     except users.UserError as exc:
@@ -138,7 +130,9 @@ def _membership(username: str, desk: str, add: bool) -> None:
 @click.option("--languages")
 @click.option("--ui-lang", type=click.Choice(["de", "en"]), help="Interface language after login.")
 @click.option("--active/--inactive", default=None)
+@pass_container()
 def users_set(
+    container: Container,
     username: str,
     role: str | None,
     display_name: str | None,
@@ -164,11 +158,10 @@ def users_set(
     }
     if languages is not None:
         values["languages"] = languages
-    svc = _services()
-    now = svc.clock()
+    now = container.clock()
     try:
-        with svc.engine.begin() as conn:
-            accounts.update(conn, svc.settings, username, now, **values)
+        with container.engine.begin() as conn:
+            accounts.update(conn, container.settings, username, now, **values)
             audit.write(conn, "cli", "user.update", f"user:{username}", now, ",".join(sorted(values)))
     except users.UserError as exc:
         raise _refuse(exc) from None
@@ -176,11 +169,11 @@ def users_set(
 
 
 @users_group.command("list")
-def users_list() -> None:
+@pass_container()
+def users_list(container: Container) -> None:
     """List active users with role, desks and languages (no passwords, no phone numbers)."""
     from ivr.hotline import users
-    svc = _services()
-    with svc.engine.connect() as conn:
+    with container.engine.connect() as conn:
         for user in users.listing(conn):
             fields = [
                 user.username,
@@ -191,6 +184,3 @@ def users_list() -> None:
             ]
             click.echo("\t".join(fields))
 
-
-COMMANDS = [users_group]
-"""Registered by ivr.cli.main."""

@@ -1,12 +1,10 @@
-"""`ivr fallback export DIR`: the fallback answer as static files, to host where this service is not."""
+"""The fallback answer as static files (`ivr fallback export DIR`), to host where this service is not."""
 
 from __future__ import annotations
 
 import re
 import shutil
 from pathlib import Path
-
-import click
 
 from ivr.telephony import twiml
 
@@ -66,23 +64,3 @@ def export(target: Path, audio_dir: Path, number: str | None, desk_name: str, ve
                                                     audio=audio, version=version), encoding="utf-8")
     return written + copied + [target / "README.md"]
 
-
-@click.group()
-def fallback() -> None:
-    """The static fallback answer for when the whole service is down."""
-
-
-@fallback.command("export")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def export_command(directory: Path) -> None:
-    """Write fallback.xml (TwiML), its audio and a README into DIRECTORY, ready for a TwiML Bin."""
-    from ivr.flowops.flowstore import FlowStore
-    from ivr.settings import load_settings
-
-    settings = load_settings()
-    desk_id = settings.config.hotline.fallback_desk
-    desk = settings.desks[desk_id]
-    version = FlowStore(settings).current.version
-    name = desk.name.get("de", desk_id)
-    for path in export(directory, Path(settings.audio_dir), desk.number, name, version):
-        click.echo(str(path))

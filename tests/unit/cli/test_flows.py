@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -107,3 +108,20 @@ def test_committed_schema_equals_the_generated_one(tmp_path):
     assert result.exit_code == 0
     schema = json.loads(out.read_text(encoding="utf-8"))
     assert schema["title"].startswith("Hotline flow") and "nodes" in schema["properties"]
+
+
+def test_publish_and_history_need_no_secrets_and_show_the_configured_timezone(cli, engine, tmp_path):
+    from ivr.flowops import versions as flowversions
+
+    no_secrets = {"TWILIO_AUTH_TOKEN": None, "SECRET_KEY": None}
+    published = cli("flows", "publish", "--by", "carla", **no_secrets)
+    assert published.exit_code == 0, published.output
+    [row] = flowversions.history(engine, 5)
+    assert published.output.endswith(f"published flows version {row.id}; web processes switch within seconds\n")
+    config = tmp_path / "config.yaml"
+    config.write_text(Path("config.yaml").read_text(encoding="utf-8")
+                      .replace("timezone: Europe/Berlin", "timezone: America/New_York"), encoding="utf-8")
+    history = cli("flows", "history", IVR_CONFIG=str(config), **no_secrets)
+    assert history.exit_code == 0, history.output
+    local = row.created_at.astimezone(ZoneInfo("America/New_York"))
+    assert history.output.startswith(f"* {row.id}  published {local:%Y-%m-%d %H:%M} by carla, last activated ")
