@@ -14,8 +14,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ivr.hotline import callbacks
 from ivr.settings import Settings
-from ivr.store.db import callbacks
+from ivr.store.db import callbacks as callbacks_table
 from ivr.telephony.rest import credentials
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def download(settings: Settings, sid: str) -> bytes:
 def fetch(engine: Engine, settings: Settings, task_id: int, now: datetime) -> str:
     """Download a task's recording, store it, delete it at Twilio; safe to run again."""
     with engine.connect() as conn:
-        task = conn.execute(sa.select(callbacks).where(callbacks.c.id == task_id)).mappings().first()
+        task = callbacks.get(conn, task_id)
     if task is None or not task["recording_sid"]:
         return "nothing to fetch"
     keep = task["phone"] is not None and task["status"] == "open"  # closed or erased: only delete at Twilio
@@ -91,22 +92,22 @@ def fetch(engine: Engine, settings: Settings, task_id: int, now: datetime) -> st
             os.fsync(handle.fileno())
         temp.replace(path)
         with engine.begin() as conn:
-            conn.execute(callbacks.update().where(callbacks.c.id == task_id)
+            conn.execute(callbacks_table.update().where(callbacks_table.c.id == task_id)
                          .values(recording_path=path.name, updated_at=now))
     status, _ = _request(settings, "DELETE", resource + ".json")
     if status not in (200, 204, 404):
         raise RecordingError(f"recording {sid}: delete answered {status}")
     with engine.begin() as conn:  # the copy at Twilio is gone: its URL means nothing now
-        conn.execute(callbacks.update().where(callbacks.c.id == task_id).values(recording_url=None))
+        conn.execute(callbacks_table.update().where(callbacks_table.c.id == task_id).values(recording_url=None))
     log.info("task %s: recording %s %s and deleted at Twilio", task_id, sid, "stored" if keep else "not kept")
     return "stored" if keep else "deleted"
 
 
 def pending(engine: Engine, limit: int = 200) -> list[int]:
     """Ids of tasks whose recording is still only at Twilio."""
-    query = (sa.select(callbacks.c.id).where(callbacks.c.recording_sid.is_not(None))
-             .where(callbacks.c.recording_url.is_not(None))
-             .order_by(callbacks.c.id).limit(limit))
+    query = (sa.select(callbacks_table.c.id).where(callbacks_table.c.recording_sid.is_not(None))
+             .where(callbacks_table.c.recording_url.is_not(None))
+             .order_by(callbacks_table.c.id).limit(limit))
     with engine.connect() as conn:
         return [r[0] for r in conn.execute(query)]
 
