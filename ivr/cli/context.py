@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,10 +22,18 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
+_MISSING = re.compile(r"(\w+) is required but not set")
+
+
 def setting_error(exc: ConfigError) -> InputError:
-    """The click error for settings that failed to load: each problem on one line, with what to do."""
-    lines = [f"{p}: set it in the environment" if p.file == "environment" and "not set" in p.message else str(p)
-             for p in exc.problems]
+    """The click error for settings that failed to load: missing variables named in one line with what to do,
+    then any other problem on a line of its own (file:line: message)."""
+    missing = [m.group(1) for p in exc.problems if p.file == "environment" and (m := _MISSING.fullmatch(p.message))]
+    lines = [str(p) for p in exc.problems if not (p.file == "environment" and _MISSING.fullmatch(p.message))]
+    if missing:
+        names = " and ".join(missing)
+        lines.insert(0, f"{names} {'is' if len(missing) == 1 else 'are'} required but not set: set "
+                        f"{'it' if len(missing) == 1 else 'them'} in the environment")
     return InputError("\n".join(lines) or "invalid settings")
 
 

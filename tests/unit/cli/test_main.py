@@ -32,8 +32,11 @@ def test_users_commands_work_while_a_flow_file_is_invalid(cli, tmp_path):
 def test_a_missing_secret_is_one_error_line_and_exit_2(cli):
     result = cli("users", "list", TWILIO_AUTH_TOKEN=None)
     assert result.exit_code == 2
-    assert result.output == ("Error: environment: TWILIO_AUTH_TOKEN is required but not set: "
-                             "set it in the environment\n")
+    assert result.output == "Error: TWILIO_AUTH_TOKEN is required but not set: set it in the environment\n"
+    both = cli("users", "list", TWILIO_AUTH_TOKEN=None, SECRET_KEY="")
+    assert both.exit_code == 2
+    assert both.output == ("Error: TWILIO_AUTH_TOKEN and SECRET_KEY are required but not set: "
+                           "set them in the environment\n")
 
 
 def test_an_invalid_number_setting_is_one_error_line(cli):
