@@ -14,7 +14,7 @@ from ivr.hotline import privacy
 from ivr.hotline import recordings
 from ivr.store.cipher import Cipher
 from ivr.store.db import audit_log
-from ivr.store.db import callbacks as tasks_table
+from ivr.store.db import callbacks as callbacks_table
 from ivr.store.db import calls as calls_table
 from ivr.store.db import events
 from ivr.store.db import task_history
@@ -36,7 +36,7 @@ def test_erase_strips_every_task_of_the_number_and_closes_only_the_open_ones(eng
     with engine.begin() as conn:
         open_id = _task(conn, settings, clock, 78, 1, message=True)
         closed_id = _task(conn, settings, clock, 77, 1, closed_days=0)
-        conn.execute(tasks_table.update().where(tasks_table.c.id == closed_id).values(phone=NUMBER))
+        conn.execute(callbacks_table.update().where(callbacks_table.c.id == closed_id).values(phone=NUMBER))
         conn.execute(task_history.insert().values(callback_id=closed_id, at=clock(), actor="anna", kind="note",
                                                   note="called back, wife answered"))
         other = _task(conn, settings, clock, 11, 1)
@@ -50,11 +50,11 @@ def test_erase_strips_every_task_of_the_number_and_closes_only_the_open_ones(eng
     report = privacy.erase(engine, settings, "0176 12345678", "cli:privacy", clock())
     assert report == {"voice_messages_deleted": 1, "open_tasks_closed": 1, "tasks_stripped": 2,
                       "call_records_pseudonymised": 1, "pending_events_deleted": 1}
-    erased, kept = _row(engine, tasks_table, open_id), _row(engine, tasks_table, closed_id)
+    erased, kept = _row(engine, callbacks_table, open_id), _row(engine, callbacks_table, closed_id)
     assert (erased["status"], erased["outcome"], erased["phone"], erased["recording_path"]) == \
         ("closed", "erased", None, None)
     assert (kept["outcome"], kept["phone"]) == ("resolved", None)  # a closed task keeps what it was closed with
-    assert _row(engine, tasks_table, other)["phone"] == "+4917612345611"
+    assert _row(engine, callbacks_table, other)["phone"] == "+4917612345611"
     with engine.connect() as conn:
         assert conn.execute(sa.select(task_history.c.note).where(task_history.c.note.is_not(None))).all() == []
         assert conn.execute(sa.select(calls_table.c.caller_hash)).scalars().all() == [None]
@@ -76,7 +76,7 @@ def _task(conn, settings, clock, n: int, age_days: float, closed_days: float | N
         folder = recordings.folder(settings)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(b"RIFF")
-        conn.execute(tasks_table.update().where(tasks_table.c.id == task_id).values(recording_path=name))
+        conn.execute(callbacks_table.update().where(callbacks_table.c.id == task_id).values(recording_path=name))
     if closed_days is not None:
         callbacks.close(conn, task_id, "resolved", clock() - timedelta(days=closed_days))
     return task_id
@@ -95,9 +95,9 @@ def test_voice_messages_go_when_the_task_closes_or_after_their_period(engine, se
         closed_now = _task(conn, settings, clock, 3, 1, closed_days=0, message=True)
     report = privacy.apply_retention(engine, settings, clock())
     assert report["voice_messages_deleted"] == 2
-    assert _row(engine, tasks_table, open_fresh)["recording_path"]
+    assert _row(engine, callbacks_table, open_fresh)["recording_path"]
     for task_id in (open_old, closed_now):
-        assert _row(engine, tasks_table, task_id)["recording_path"] is None
+        assert _row(engine, callbacks_table, task_id)["recording_path"] is None
     assert sorted(p.name for p in recordings.folder(settings).iterdir()) == [f"{open_fresh}-RE{1:032d}.wav"]
 
 
@@ -125,8 +125,8 @@ def test_closed_tasks_lose_personal_data_but_keep_statistics(engine, settings, c
         conn.execute(task_history.insert().values(callback_id=old, at=clock(), actor="user:1", kind="note",
                                                   note="rang +4917612345602 twice"))
     assert privacy.apply_retention(engine, settings, clock())["closed_tasks_stripped"] == 1
-    assert _row(engine, tasks_table, recent)["phone"] and _row(engine, tasks_table, still_open)["phone"]
-    stripped = _row(engine, tasks_table, old)
+    assert _row(engine, callbacks_table, recent)["phone"] and _row(engine, callbacks_table, still_open)["phone"]
+    stripped = _row(engine, callbacks_table, old)
     assert stripped["phone"] is None and stripped["recording_path"] is None
     assert (stripped["desk"], stripped["outcome"], stripped["status"]) == ("info", "resolved", "closed")
     with engine.connect() as conn:
