@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
-import tempfile
-import threading
 import uuid
 import xml.etree.ElementTree as ET
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
 from datetime import datetime
-from datetime import timedelta
-from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
-from ivr.flowops.versions import Sources
+from ivr.flowops import sandbox
+from ivr.flowops.sandbox import AppFactory
 from ivr.hotline import closures
 from ivr.settings import Settings
-from ivr.settings import load_settings
 from ivr.store import db
 
-AppFactory = Callable[..., Any]
-"""`create_app(settings, clock=..., **flask_config)`: passed in, so flow operations never import the web."""
 BASE = "http://localhost"
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed")
 SILENCE = {"-", "."}  # a script token: let the menu time out
@@ -39,8 +28,6 @@ MESSAGE = {"msg", "m"}  # a script token at a recording: leave a voice message
 HOTLINE = "+4920274763333"
 ENVIRON = ("IVR_CONFIG", "IVR_FLOWS_DIR")
 """The only environment a simulation takes over: which config and flows. Secrets and storage are its own."""
-KEEP_HOTLINES = 2
-"""Simulated hotline apps kept per process, one per (flows version, settings); older ones close when unused."""
 
 
 def local_time(text: str, tz: ZoneInfo | str) -> datetime:
@@ -85,89 +72,6 @@ class Ending:
         return "caller hung up" + (f" (last at desk {self.desk})" if self.desk else "")
 
 
-class Hotline:
-    """One app on a throwaway SQLite database, shared by simulations: each request runs at its simulation's
-    clock and closures, one at a time."""
-
-    def __init__(self, factory: AppFactory, environ: dict[str, str]):
-        self._tmp = tempfile.TemporaryDirectory(prefix="ivr-simulate-")
-        folder = Path(self._tmp.name)
-        env = dict(environ, TWILIO_AUTH_TOKEN=secrets.token_hex(16), SECRET_KEY=secrets.token_hex(16),
-                   DATABASE_URL=f"sqlite:///{folder / 'simulate.sqlite3'}", IVR_INSTANCE_DIR=str(folder))
-        self.settings: Settings = load_settings(env)
-        db.upgrade(self.settings.database_url)
-        self.now = datetime.now(UTC)
-        self.lock = threading.RLock()
-        self.users = 0
-        self.evicted = False
-        try:
-            self.app = factory(self.settings, clock=lambda: self.now, TESTING=True)
-        except BaseException:
-            self._tmp.cleanup()
-            raise
-        self.services = self.app.extensions["ivr"]
-        self.client = self.app.test_client()
-        self._closed: tuple[tuple[str, ...], datetime | None] = ((), None)
-
-    def post(self, sim: Simulator, url: str, params: dict[str, str], signature: str) -> Any:
-        """One webhook at the simulation's instant, with its desks closed."""
-        with self.lock:
-            self.now = sim.now
-            self._close(sim.closed, sim.now)
-            return self.client.post(url, data=params, headers={"X-Twilio-Signature": signature})
-
-    def _close(self, desks: tuple[str, ...], now: datetime) -> None:
-        """Make exactly `desks` closed for a day from `now`; nothing to write when a simulation closes none."""
-        wanted = (desks, now if desks else None)
-        if wanted == self._closed:
-            return
-        engine = self.services.engine
-        for desk in self._closed[0]:
-            closures.end_closure(engine, desk, "closure", now)
-        for desk in desks:
-            closures.set_closure(engine, desk, "closure", now + timedelta(days=1), "simulated closure", {},
-                                 "simulator", now)
-        self._closed = wanted
-        self.services.closures.refresh()
-
-    def close(self) -> None:
-        """Stop the app's threads and delete the throwaway database."""
-        self.services.close()
-        self._tmp.cleanup()
-
-
-_hotlines: OrderedDict[tuple, Hotline] = OrderedDict()
-_hotlines_lock = threading.Lock()
-
-
-def _hotline(factory: AppFactory, environ: dict[str, str]) -> Hotline:
-    """The cached app of these settings and of the flows and config as they are now (built on first use)."""
-    where = load_settings(dict(environ, TWILIO_AUTH_TOKEN="-", SECRET_KEY="-"))
-    version = hashlib.sha256(Sources.read(where.flows_dir, where.config_path).to_json().encode()).hexdigest()
-    key = (factory, tuple(sorted(environ.items())), version)
-    with _hotlines_lock:
-        hotline = _hotlines.get(key)
-        if hotline is None:
-            hotline = _hotlines[key] = Hotline(factory, environ)
-        _hotlines.move_to_end(key)
-        hotline.users += 1
-        old = [_hotlines.popitem(last=False)[1] for _ in range(len(_hotlines) - KEEP_HOTLINES)]
-        for evicted in old:
-            evicted.evicted = True
-        unused = [h for h in old if h.users == 0]
-    for evicted in unused:
-        evicted.close()
-    return hotline
-
-
-def _release(hotline: Hotline) -> None:
-    with _hotlines_lock:
-        hotline.users -= 1
-        done = hotline.evicted and hotline.users == 0
-    if done:
-        hotline.close()
-
-
 class Simulator:
     """Calls to the hotline app at a fixed clock, with some desks closed; make calls with `call()`.
 
@@ -178,9 +82,9 @@ class Simulator:
     def __init__(self, factory: AppFactory, at: datetime | None = None, closed: tuple[str, ...] = (),
                  environ: dict | None = None):
         env = {k: v for k, v in (environ or {}).items() if k in ENVIRON}
-        self.hotline = _hotline(factory, env)
-        self.settings: Settings = self.hotline.settings
-        self.services = self.hotline.services
+        self.sandbox = sandbox.acquire(factory, env)
+        self.settings: Settings = self.sandbox.settings
+        self.services = self.sandbox.services
         self.now = at or datetime.now(UTC)
         self._open = True
         for desk in closed:
@@ -202,7 +106,7 @@ class Simulator:
         """Let go of the shared app (it closes once evicted and unused)."""
         if self._open:
             self._open = False
-            _release(self.hotline)
+            sandbox.release(self.sandbox)
 
     def __enter__(self) -> Simulator:
         return self
@@ -245,7 +149,7 @@ class Call:
                   "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
         params.update(extra or {})
         signature = RequestValidator(self.sim.settings.twilio_auth_token).compute_signature(url, params)
-        response = self.sim.hotline.post(self.sim, url, params, signature)
+        response = self.sim.sandbox.post(self.sim.now, self.sim.closed, url, params, signature)
         if response.status_code == 204:
             return
         turn = self._parse(response.data)
