@@ -52,7 +52,7 @@ def test_error_pages_in_german_then_english_with_the_top_bar(people, code):
     assert "My desks" in top and "Log out" in top
     assert "Werkzeug" not in response.get_data(as_text=True)
     if code == 405:
-        assert response.headers["Allow"] == "POST, OPTIONS"
+        assert set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}  # Werkzeug's order varies
 
 
 def test_a_crash_is_the_hotline_page_in_the_readers_language(app, people):
