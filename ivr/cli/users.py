@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ivr.cli.context import InputError
 from ivr.cli.context import pass_container
 from ivr.cli.main import main
 from ivr.container import Container
@@ -12,9 +13,9 @@ from ivr.core.roles import ROLES
 
 
 def _refuse(exc: Exception) -> click.ClickException:
-    """The click error for a broken rule (ivr.hotline.accounts): an unknown desk is a bad parameter (exit 2)."""
+    """The click error for a broken rule (ivr.hotline.accounts): an unknown desk is a bad argument (exit 2)."""
     if getattr(exc, "key", "") == "unknown_desk":
-        return click.BadParameter(str(exc))
+        return InputError(str(exc))
     return click.ClickException(str(exc))
 
 
