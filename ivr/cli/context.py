@@ -80,5 +80,5 @@ def require_redis(container: Container) -> redis.Redis:
     """The Redis client, or InputError when REDIS_URL is not set."""
     if container.redis is None:
         raise InputError("REDIS_URL is not set: set it to the Redis the web processes and the worker use "
-                           "(redis://host:6379/0)")
+                         "(redis://host:6379/0)")
     return container.redis
