@@ -102,3 +102,17 @@ def test_cli_rejects_unknown_desk():
     result = CliRunner().invoke(main, ["simulate", "--desk-closed", "nowhere", "--script", ""])
     assert result.exit_code == 2 and "unknown desk 'nowhere'" in result.output
 
+
+
+def test_local_times_are_in_the_configured_timezone(tmp_path):
+    from datetime import UTC
+    from datetime import datetime
+    from pathlib import Path
+
+    config = tmp_path / "config.yaml"
+    config.write_text(Path("config.yaml").read_text().replace("timezone: Europe/Berlin", "timezone: America/New_York"))
+    assert local_time(OPEN, "America/New_York") == datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    with Simulator(create_app, environ={"IVR_CONFIG": str(config)}) as sim:
+        assert sim.local_time(OPEN) == datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    with Simulator(create_app) as sim:
+        assert sim.local_time(OPEN) == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.factories import make_settings
 
 
 def test_page_needs_the_operator_role(app, login):
@@ -64,3 +70,23 @@ def test_the_simulator_keeps_answering_past_its_cache_of_calls(login):
     first, last = run(callers[0], ["1"]), run(callers[-1], ["1"])  # evicted (replayed) and cached (continued)
     assert first.status_code == last.status_code == 200
     assert first.get_json()["turns"] == last.get_json()["turns"]
+
+
+class TestAnotherTimezone:
+    """The page's times are local to config.yaml's hotline.timezone, never a fixed Europe/Berlin."""
+
+    @pytest.fixture
+    def settings(self, tmp_path, database_url, redis_url, engine, redis_conn):
+        config = tmp_path / "config.yaml"
+        config.write_text(Path("config.yaml").read_text().replace("timezone: Europe/Berlin",
+                                                                  "timezone: America/New_York"))
+        return make_settings(tmp_path, database_url, redis_url, config_path=str(config))
+
+    def test_an_empty_time_is_now_in_the_hotlines_timezone(self, login, clock):
+        assert clock().astimezone(ZoneInfo("Europe/Berlin")).hour == 10
+        client = login("operator")
+        token = re.search(r'data-csrf="([^"]+)"', client.get("/operator/simulator").get_data(as_text=True)).group(1)
+        answer = client.post("/operator/simulator/run", json={"setup": {"lang": "de"}, "keys": []},
+                             headers={"X-CSRFToken": token}).get_json()
+        assert answer["setup"]["at"] == clock().astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M")
+        assert answer["setup"]["at"].endswith(" 04:00")
