@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -105,10 +109,6 @@ def test_cli_rejects_unknown_desk():
 
 
 def test_local_times_are_in_the_configured_timezone(tmp_path):
-    from datetime import UTC
-    from datetime import datetime
-    from pathlib import Path
-
     config = tmp_path / "config.yaml"
     config.write_text(Path("config.yaml").read_text().replace("timezone: Europe/Berlin", "timezone: America/New_York"))
     assert local_time(OPEN, "America/New_York") == datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
