@@ -233,7 +233,7 @@ def _loop(app, environs: list, statuses: dict[str, int], spent: dict[str, float]
             began = clock()
             b"".join(app.wsgi_app(environ, start_response))
             spent[label] = spent.get(label, 0.0) + clock() - began
-        svc = app.extensions.get("ivr")
+        svc = app.extensions.get("ivr.web.voice") or app.extensions.get("ivr")  # (older code: all on "ivr")
         if svc is not None:
             if hasattr(svc.intake, "flush"):  # (older code queued in the request)
                 svc.intake.flush()

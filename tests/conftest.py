@@ -14,12 +14,13 @@ from rq import SimpleWorker
 
 from ivr import create_app
 from ivr.cli.main import main
+from ivr.container import Container
 from ivr.hotline import staff_sessions
 from ivr.hotline import users
 from ivr.store import db
 from ivr.store.jobqueue import QUEUE_NAMES
 from ivr.store.redisserver import RedisServer
-from ivr.web.services import Services
+from ivr.web.voice.switchboard import Switchboard
 from tests.factories import API_TOKEN
 from tests.factories import TOKEN
 from tests.factories import make_settings
@@ -160,13 +161,13 @@ def work(redis_conn, settings, monkeypatch):
     monkeypatch.setattr(context, "get", lambda: env)
 
     def run() -> None:
-        for svc in list(Services.instances):  # webhooks queue their jobs from a thread: have them queued now
-            svc.intake.flush()
+        for board in list(Switchboard.instances):  # webhooks queue their jobs from a thread: have them queued now
+            board.intake.flush()
         queues = [Queue(name, connection=redis_conn) for name in QUEUE_NAMES]
         SimpleWorker(queues, connection=redis_conn).work(burst=True)
 
     yield run
-    env.engine.dispose()
+    env.close()
 
 
 @pytest.fixture
@@ -198,8 +199,8 @@ def _repo_root():
 @pytest.fixture(autouse=True)
 def _close_services():
     """Stop the background threads and pools of every app a test created (PostgreSQL has 100 connections)."""
-    before = set(map(id, Services.instances))
+    before = set(map(id, Container.instances))
     yield
-    for svc in list(Services.instances):
-        if id(svc) not in before:
-            svc.close()
+    for container in list(Container.instances):
+        if id(container) not in before:
+            container.close()

@@ -12,8 +12,8 @@ from flask import current_app
 from flask import jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.container import Container
 from ivr.web import metrics
-from ivr.web.services import Services
 from ivr.web.services import services
 
 bp = Blueprint("health", __name__)
@@ -24,7 +24,7 @@ PROBE_SECONDS = 1.0
 class Probe:
     """Redis PING and database SELECT 1 of one process, cached briefly; the breaker and metrics are read live."""
 
-    def __init__(self, svc: Services, ttl: float = PROBE_SECONDS):
+    def __init__(self, svc: Container, ttl: float = PROBE_SECONDS):
         self.svc, self.ttl = svc, ttl
         self._lock = threading.Lock()
         self._cached: tuple[float, str, str] | None = None

@@ -29,10 +29,10 @@ from rq.registry import ScheduledJobRegistry
 from rq.registry import StartedJobRegistry
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.container import Container
 from ivr.store.db import callbacks
 from ivr.store.db import events
 from ivr.store.jobqueue import QUEUE_NAMES
-from ivr.web.services import Services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)
@@ -123,7 +123,7 @@ def ensure_folder() -> None:
 class ScrapeCollector:
     """Figures read from Redis and the database when Prometheus scrapes, cached a few seconds."""
 
-    def __init__(self, svc: Services, ttl: float = CACHE_SECONDS):
+    def __init__(self, svc: Container, ttl: float = CACHE_SECONDS):
         self.svc = svc
         self.ttl = ttl
         self._cached: tuple[float, list[GaugeMetricFamily]] | None = None

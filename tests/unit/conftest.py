@@ -138,3 +138,9 @@ def make_task(engine, clock):
         return task_id
 
     return make
+
+
+@pytest.fixture
+def task(make_task):
+    """One open callback task at zebera, due in 24 hours; its id."""
+    return make_task()

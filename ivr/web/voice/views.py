@@ -8,6 +8,7 @@ from datetime import datetime
 from urllib.parse import unquote_plus
 
 from flask import Blueprint
+from flask import Flask
 from flask import Request
 from flask import Response
 from flask import abort
@@ -25,12 +26,13 @@ from ivr.engine.model import Step
 from ivr.store.callpaths import CALL_KEY_TTL
 from ivr.telephony import params as webhook_rules
 from ivr.telephony import twiml
-from ivr.web.services import CachedStep
-from ivr.web.services import Services
-from ivr.web.services import services
 from ivr.web.voice import callstate
 from ivr.web.voice.signatures import first_delivery
 from ivr.web.voice.signatures import is_valid
+from ivr.web.voice.stepcache import CachedStep
+from ivr.web.voice.switchboard import EXTENSION
+from ivr.web.voice.switchboard import Switchboard
+from ivr.web.voice.switchboard import switchboard
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
@@ -54,8 +56,14 @@ class _Webhook:
         return self.fields.get(name) or ""
 
 
-def _base_of(req: Request, svc: Services) -> str:
-    return svc.settings.public_url or (req.scheme + "://" + req.host + req.script_root)
+def init_app(app: Flask) -> None:
+    """Register the webhooks and their switchboard (on the app's container: ivr.web.services.init_app first)."""
+    app.extensions[EXTENSION] = Switchboard(app.extensions["ivr"])
+    app.register_blueprint(bp)
+
+
+def _base_of(req: Request, board: Switchboard) -> str:
+    return board.container.settings.public_url or (req.scheme + "://" + req.host + req.script_root)
 
 
 def _split(body: str) -> list[tuple[str, str]]:
@@ -83,7 +91,7 @@ def _webhook() -> _Webhook:
     hook = g.get("ivr_hook")
     if hook is None:
         req = request._get_current_object()  # type: ignore[attr-defined]
-        hook = g.ivr_hook = _Webhook(_base_of(req, services()), _form_of(req))
+        hook = g.ivr_hook = _Webhook(_base_of(req, switchboard()), _form_of(req))
     return hook
 
 
@@ -99,21 +107,29 @@ def _xml(body: bytes, status: int = 200) -> Response:
 def _check_signature() -> None:
     """Signed by Twilio and shaped as Twilio sends it: else 403. (A replay is refused where it could do harm:
     see `_answer`.)"""
-    svc = services()
+    board = switchboard()
+    settings = board.container.settings
     req = request._get_current_object()  # type: ignore[attr-defined]
     given = req.headers.get("X-Twilio-Signature")
-    hook = _Webhook(_base_of(req, svc), _form_of(req), given)
-    if svc.settings.validate_signatures:
+    hook = _Webhook(_base_of(req, board), _form_of(req), given)
+    if settings.validate_signatures:
         query = req.query_string.decode("latin-1")
         url = hook.base + req.path + ("?" + query if query else "")
-        if not is_valid(svc.settings.twilio_auth_token, url, hook.form, given):
+        if not is_valid(settings.twilio_auth_token, url, hook.form, given):
             abort(403)
-    problem = webhook_rules.problem(req.path, hook.form, hook.fields, svc.settings.twilio_account_sid)
+    problem = webhook_rules.problem(req.path, hook.form, hook.fields, settings.twilio_account_sid)
     if problem is not None:
         log.warning("webhook %s refused: %s", req.path, problem)  # key names only, never values
         abort(403)
     g.ivr_hook = hook
     return None
+
+
+@bp.after_request
+def _nosniff(response: Response) -> Response:
+    """No type sniffing of any answer (people's pages get it from ivr.web.headers, whose hook webhooks skip)."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.errorhandler(Exception)
@@ -127,12 +143,12 @@ def _apology(exc: Exception):
 
 
 def _fallback_number() -> str | None:
-    settings = services().settings
+    settings = switchboard().container.settings
     return settings.desks[settings.config.hotline.fallback_desk].number
 
 
-def _record_effects(svc: Services, step: Step, call_sid: str, version: str) -> None:
-    now = svc.clock()
+def _record_effects(board: Switchboard, step: Step, call_sid: str, version: str) -> None:
+    now = board.container.clock()
     items = []  # one commit for all of this step's events
     for effect in step.effects:
         if isinstance(effect, CallbackRequested):
@@ -148,10 +164,10 @@ def _record_effects(svc: Services, step: Step, call_sid: str, version: str) -> N
                            {"desk": effect.desk, "outcome": effect.outcome.value, "language": step.lang,
                             "version": version, "at": now.isoformat(), "path": step.path}))
     if items:
-        svc.intake.submit_many(items, now)
+        board.intake.submit_many(items, now)
 
 
-def _answer(svc: Services, step: Step, hook: _Webhook, version: str, now: datetime, started: bool = False,
+def _answer(board: Switchboard, step: Step, hook: _Webhook, version: str, now: datetime, started: bool = False,
             body: bytes | None = None, guarded: bool = False) -> Response:
     """Note the step, store its effects and answer it; a replayed step that could do harm is refused (409).
 
@@ -166,54 +182,58 @@ def _answer(svc: Services, step: Step, hook: _Webhook, version: str, now: dateti
     """
     call_sid = hook.field("CallSid")
     if (step.effects or step.private or guarded) and hook.signature and \
-            not first_delivery(svc.redis, svc.breaker, hook.signature, CALL_KEY_TTL):
+            not first_delivery(board.container.redis, board.container.breaker, hook.signature, CALL_KEY_TTL):
         log.warning("call %s: replayed webhook %s refused", call_sid, request.path)
         abort(409)
-    svc.track(call_sid, step, version, now, started=started)
+    board.track(call_sid, step, version, now, started=started)
     if step.effects:
-        _record_effects(svc, step, call_sid, version)
-    return _xml(body if body is not None else svc.renderer.render(step, hook.base))
+        _record_effects(board, step, call_sid, version)
+    return _xml(body if body is not None else board.renderer.render(step, hook.base))
 
 
-def _remember(svc: Services, key: tuple, step: Step, version: str, base: str, touched: list[bool],
+def _remember(board: Switchboard, key: tuple, step: Step, version: str, base: str, touched: list[bool],
               now: datetime, guarded: bool = False) -> None:
     """Keep a step that depends on nothing but the URL, the keys and perhaps the closures, with its answer."""
     if touched[0] or step.private or step.effects:
         return
     generation, until = None, None
     if touched[1]:
-        generation, until = svc.closures.generation, svc.closures.get(now).changes_at
-    svc.menu_steps.put(key, CachedStep(step, version, svc.renderer.render(step, base), generation, until, guarded))
+        closures = board.container.closures
+        generation, until = closures.generation, closures.get(now).changes_at
+    board.menu_steps.put(key, CachedStep(step, version, board.renderer.render(step, base), generation, until,
+                                         guarded))
 
 
 @bp.post("/incoming")
 def incoming() -> Response:
     """Answer a new call: greeting and language menu."""
-    svc, hook = services(), _webhook()
+    board, hook = switchboard(), _webhook()
+    svc = board.container
     bundle, now = svc.store.current, svc.clock()
     key = (hook.base, "incoming", bundle.version)
-    cached = svc.menu_steps.get(key, svc.closures, now)
+    cached = board.menu_steps.get(key, svc.closures, now)
     if cached is not None:
-        return _answer(svc, cached.step, hook, cached.version, now, started=True, body=cached.body,
+        return _answer(board, cached.step, hook, cached.version, now, started=True, body=cached.body,
                        guarded=cached.guarded)
     touched = [False, False]
-    step = runtime.start(bundle, svc.context(hook.fields, now, touched))
-    _remember(svc, key, step, bundle.version, hook.base, touched, now)
-    return _answer(svc, step, hook, bundle.version, now, started=True, guarded=touched[0])
+    step = runtime.start(bundle, board.context(hook.fields, now, touched))
+    _remember(board, key, step, bundle.version, hook.base, touched, now)
+    return _answer(board, step, hook, bundle.version, now, started=True, guarded=touched[0])
 
 
 @bp.post("/step")
 def step() -> Response:
     """Continue a call at the state carried in the URL."""
-    svc, hook = services(), _webhook()
+    board, hook = switchboard(), _webhook()
+    svc = board.container
     req = request._get_current_object()  # type: ignore[attr-defined]
     fields, field = hook.fields, hook.field
     plain_keys = not any(k in fields for k in ("DialCallStatus", "RecordingUrl", "RecordingSid"))
     key = (hook.base, req.query_string, fields.get("Digits", "")) if plain_keys else None
     now = svc.clock()
-    cached = svc.menu_steps.get(key, svc.closures, now) if key else None
+    cached = board.menu_steps.get(key, svc.closures, now) if key else None
     if cached is not None:
-        return _answer(svc, cached.step, hook, cached.version, now, body=cached.body, guarded=cached.guarded)
+        return _answer(board, cached.step, hook, cached.version, now, body=cached.body, guarded=cached.guarded)
     state = callstate.decode(req.args, svc.cipher)
     if state is None:
         return incoming()
@@ -227,7 +247,7 @@ def step() -> Response:
                   recording_url=field("RecordingUrl") or None, recording_sid=field("RecordingSid") or None,
                   recording_duration=int(duration) if duration.isdigit() else None, call_sid=field("CallSid"))
     touched = [False, False]
-    ctx = svc.context(fields, now, touched)
+    ctx = board.context(fields, now, touched)
     try:
         result = runtime.step(bundle, state, event, ctx)
     except UnknownNodeError:
@@ -235,8 +255,8 @@ def step() -> Response:
         result = runtime.start(bundle, ctx)
     guarded = touched[0] or bool(state.sub)  # read the world, or inside a desk or callback node
     if key:
-        _remember(svc, key, result, bundle.version, hook.base, touched, now, guarded)
-    return _answer(svc, result, hook, bundle.version, now, guarded=guarded)
+        _remember(board, key, result, bundle.version, hook.base, touched, now, guarded)
+    return _answer(board, result, hook, bundle.version, now, guarded=guarded)
 
 
 @bp.post("/status")
@@ -244,11 +264,11 @@ def status() -> tuple[str, int]:
     """Take a call status callback (any order, any repetition: stored once by its dedupe key); the job keeps the
     latest state. This process's last nodes of the call reach Redis before the job is queued (the intake's
     thread flushes the tracker first), so the webhook itself waits on no Redis round trip."""
-    svc = services()
+    board = switchboard()
     call_sid, call_status = _field("CallSid"), _field("CallStatus")
     if call_sid and call_status in webhook_rules.CALL_STATUSES:  # the rules refused others; kept for direct calls
-        now = svc.clock()
-        svc.intake.submit("status", call_sid, f"status:{call_sid}:{call_status}:{_field('SequenceNumber')}",
+        now = board.container.clock()
+        board.intake.submit("status", call_sid, f"status:{call_sid}:{call_status}:{_field('SequenceNumber')}",
                           {"status": call_status, "duration": _field("CallDuration"),
                            "from": webhook_rules.e164(_field("From")),  # a stored caller ID is E.164 or nothing
                            "timestamp": _field("Timestamp"), "sequence": _field("SequenceNumber"),
@@ -259,11 +279,11 @@ def status() -> tuple[str, int]:
 @bp.post("/recording")
 def recording() -> tuple[str, int]:
     """Take a recording status callback; a job copies the recording and deletes it at Twilio."""
-    svc = services()
+    board = switchboard()
     call_sid, sid = _field("CallSid"), _field("RecordingSid")
     if call_sid and sid and _field("RecordingStatus") in webhook_rules.RECORDING_STATUSES:
-        now = svc.clock()
-        svc.intake.submit("recording_status", call_sid, f"recording_status:{sid}:{_field('RecordingStatus')}",
+        now = board.container.clock()
+        board.intake.submit("recording_status", call_sid, f"recording_status:{sid}:{_field('RecordingStatus')}",
                           {"sid": sid, "url": _field("RecordingUrl"), "status": _field("RecordingStatus"),
                            "duration": _field("RecordingDuration")}, now)
     return "", 204

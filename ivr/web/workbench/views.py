@@ -27,6 +27,7 @@ from ivr.telephony import rest as twilio_rest
 from ivr.web import inputs
 from ivr.web.auth import current_user
 from ivr.web.auth import login_required
+from ivr.web.filters import local
 from ivr.web.i18n import translate
 from ivr.web.services import services
 
@@ -53,7 +54,7 @@ class ForwardForm(inputs.Form):
 
 
 def _tz() -> ZoneInfo:
-    return ZoneInfo(services().settings.config.hotline.timezone)
+    return services().tz
 
 
 def _visible_desks() -> list[str]:
@@ -88,11 +89,6 @@ def audit_view(conn, action: str, target: str, detail: str | None = None) -> Non
     """Write an audit entry for the logged-in user (every view of personal data gets one)."""
     user = current_user()
     audit.write(conn, user.username if user else "anonymous", action, target, services().clock(), detail)
-
-
-@bp.app_template_filter("local")
-def _local(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
-    return value.astimezone(_tz()).strftime(fmt) if value else "–"
 
 
 @bp.get("/")
@@ -150,8 +146,8 @@ def export(desk: str):
     writer.writerow([translate(f"csv_{column}") for column in CSV_COLUMNS])
     yes, no = translate("csv_yes"), translate("csv_no")
     for row in rows:
-        writer.writerow([row["id"], row["desk"], row["phone"] or "", row["language"], _local(row["created_at"]),
-                         _local(row["due_at"]), row["attempts"], _local(row["next_attempt_at"]),
+        writer.writerow([row["id"], row["desk"], row["phone"] or "", row["language"], local(row["created_at"]),
+                         local(row["due_at"]), row["attempts"], local(row["next_attempt_at"]),
                          yes if row["recording_url"] or row["recording_path"] else no, row["holder"] or ""])
     stamp = svc.clock().astimezone(_tz()).strftime("%Y%m%d-%H%M")
     return Response(
@@ -300,15 +296,6 @@ def forward(task_id: int):
     return _act(task_id, run, need_work=False)
 
 
-def init_app(app) -> None:
-    """Register the interface texts, login, the workbench under /staff and the supervisors' pages."""
-    from ivr.web import auth
-    from ivr.web import i18n
-    from ivr.web.supervisors import views as oversight
-    from ivr.web.workbench import calls as staff_calls
-    i18n.init_app(app)
-    auth.init_app(app)
-    app.register_blueprint(bp, url_prefix="/staff")
-    app.register_blueprint(staff_calls.bp, url_prefix="/staff")
-    app.register_blueprint(oversight.bp, url_prefix="/staff")
-    app.add_url_rule("/", "index", lambda: redirect(url_for("staff.home")))
+def index():
+    """The site's root (an app-wide URL, registered by create_app): the workbench."""
+    return redirect(url_for("staff.home"))

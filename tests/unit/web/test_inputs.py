@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from ivr.hotline import callbacks
 from ivr.hotline import users
 from ivr.store.db import audit_log
 from ivr.store.db import callbacks as callbacks_table
@@ -18,14 +16,6 @@ from ivr.store.db import users as users_table
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FORM = "application/x-www-form-urlencoded"
-
-
-@pytest.fixture
-def task(engine, clock):
-    with engine.begin() as conn:
-        task_id, _ = callbacks.create(conn, "zebera", "+4917612345678", "de", "CA" + "1" * 32, clock(),
-                                      clock() + timedelta(hours=24))
-    return task_id
 
 
 @pytest.fixture

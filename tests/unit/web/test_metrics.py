@@ -78,7 +78,7 @@ def test_scrape_time_gauges(app, client, phone, engine, clock, redis_conn):
     caller = phone()
     caller.call()
     caller.hang_up()  # one status event waiting in the outbox and one job queued
-    app.extensions["ivr"].intake.flush()  # the web process queues jobs from a thread: have it queued now
+    app.extensions["ivr.web.voice"].intake.flush()  # the web process queues jobs from a thread: have it queued now
     samples = _samples(client.get("/metrics").data)
     assert _value(samples, "ivr_callbacks_open", desk="info") == 2
     assert _value(samples, "ivr_callbacks_overdue", desk="info") == 1

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from ivr.hotline import callbacks
 from ivr.store.db import callbacks as callbacks_table
 from tests.factories import API_TOKEN
 
@@ -16,14 +14,6 @@ HUGE = 10**23
 """An id beyond every integer column (SQLite and PostgreSQL overflow)."""
 NESTED = "[" * 30_000
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture
-def task(engine, clock):
-    with engine.begin() as conn:
-        task_id, _ = callbacks.create(conn, "zebera", "+4917612345678", "de", "CA" + "1" * 32, clock(),
-                                      clock() + timedelta(hours=24))
-    return task_id
 
 
 def _state(engine):

@@ -84,7 +84,7 @@ def test_call_keys_in_redis_expire(phone, redis_conn, app):
     caller.call()
     caller.press("1")
     caller.press("1")
-    app.extensions["ivr"].tracker.flush()
+    app.extensions["ivr.web.voice"].tracker.flush()
     path_ttl = redis_conn.ttl(f"ivr:call:{caller.call_sid}:path")
     hash_ttl = redis_conn.ttl(f"ivr:call:{caller.call_sid}")
     assert 0 < path_ttl <= 2 * 24 * 3600 and 0 < hash_ttl <= 2 * 24 * 3600

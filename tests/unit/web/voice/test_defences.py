@@ -27,9 +27,9 @@ def _signed(url: str, form: dict[str, str]) -> dict[str, str]:
 
 def _tracked_path(app, call_sid: str) -> list[str]:
     """The call's path as Redis holds it, after this process's tracker wrote what it has."""
-    svc = app.extensions["ivr"]
-    svc.tracker.flush()
-    return [m.decode().split(":", 2)[2] for m in svc.redis.zrange(f"ivr:call:{call_sid}:path", 0, -1)]
+    board = app.extensions["ivr.web.voice"]
+    board.tracker.flush()
+    return [m.decode().split(":", 2)[2] for m in board.container.redis.zrange(f"ivr:call:{call_sid}:path", 0, -1)]
 
 
 def _at_menu(phone):
@@ -220,7 +220,7 @@ class TestStoredCallerAndStatus:
         """Events stored before the webhook checked them are applied without failing into the dead letters."""
         now = datetime.now(UTC)
         body = dict(payload, received_at=now.isoformat())
-        intake = app.extensions["ivr"].intake
+        intake = app.extensions["ivr.web.voice"].intake
         event_id = intake.submit("status", "CA" + "5" * 32, f"status:old:{payload['status'][:20]}", body, now)
         work()
         with engine.connect() as conn:

@@ -20,7 +20,7 @@ def _job_exists(redis_conn, event_id: int) -> bool:
 
 
 def test_the_thread_queues_a_webhooks_events_without_being_asked(app, redis_conn):
-    intake = app.extensions["ivr"].intake
+    intake = app.extensions["ivr.web.voice"].intake
     now = datetime.now(UTC)
     first, second = intake.submit_many([("status", "CA" + "1" * 32, "status:a", {"status": "ringing"}),
                                         ("status", "CA" + "1" * 32, "status:b", {"status": "completed"})], now)
@@ -34,7 +34,7 @@ def test_the_thread_queues_a_webhooks_events_without_being_asked(app, redis_conn
 def test_jobs_are_queued_after_the_calls_nodes(app, redis_conn, monkeypatch):
     """The status job reads the call's path from Redis: this process's nodes are written before its job is queued."""
     monkeypatch.setattr(tracker, "FLUSH_SECONDS", 3600)  # the tracker's own thread never gets to write them
-    svc = app.extensions["ivr"]
+    svc = app.extensions["ivr.web.voice"]
     sid = "CA" + "2" * 32
     svc.tracker.add(sid, "de", "v1", "", None, ("greeting", "language"), 0)
     seen = []
@@ -47,8 +47,8 @@ def test_jobs_are_queued_after_the_calls_nodes(app, redis_conn, monkeypatch):
 
 
 def test_without_redis_the_rows_are_left_for_the_relays_next_pass(app, redis_conn, engine):
-    svc = app.extensions["ivr"]
-    svc.breaker.trip()
+    svc = app.extensions["ivr.web.voice"]
+    svc.container.breaker.trip()
     (event_id,) = svc.intake.submit_many([("status", "CA" + "3" * 32, "status:d", {"status": "busy"})],
                                          datetime.now(UTC))
     assert svc.intake.flush() == 0 and not _job_exists(redis_conn, event_id)
@@ -57,7 +57,7 @@ def test_without_redis_the_rows_are_left_for_the_relays_next_pass(app, redis_con
 
 
 def test_a_batch_that_redis_refuses_is_left_for_the_relay(app, redis_conn, engine, monkeypatch):
-    svc = app.extensions["ivr"]
+    svc = app.extensions["ivr.web.voice"]
     monkeypatch.setattr(tracker, "FLUSH_SECONDS", 3600)
 
     def refused(*args):
@@ -70,4 +70,4 @@ def test_a_batch_that_redis_refuses_is_left_for_the_relay(app, redis_conn, engin
     svc.intake.flush()
     with engine.connect() as conn:
         assert conn.execute(sa.select(events.c.enqueued_at).where(events.c.id.in_(ids))).scalars().all() == [None] * 2
-    assert not svc.breaker.closed  # the next webhooks do not try Redis either until it answers again
+    assert not svc.container.breaker.closed  # the next webhooks do not try Redis either until it answers again
