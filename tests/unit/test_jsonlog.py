@@ -77,3 +77,18 @@ def test_plain_format_stays_default(monkeypatch):
     logs.install()
     logging.getLogger("ivr.test").warning("hello")
     assert not stream.getvalue().startswith("{")
+
+
+def test_a_line_has_our_keys_in_order_and_none_empty(monkeypatch, caplog):
+    stream = _json_root(monkeypatch, caplog)
+    logging.getLogger("ivr.test").info("hello")
+    (line,) = _lines(stream)
+    assert list(line) == ["ts", "level", "logger", "msg"]  # no call or job here: no empty keys
+    assert line["ts"].endswith("+00:00") and len(line["ts"].split(".")[1]) == len("123+00:00")  # milliseconds, UTC
+
+
+def test_extra_fields_are_kept_and_masked(monkeypatch, caplog):
+    stream = _json_root(monkeypatch, caplog)
+    logging.getLogger("ivr.test").warning("callback refused", extra={"caller": "+4917612345678", "attempts": 3})
+    (line,) = _lines(stream)
+    assert line["attempts"] == 3 and line["caller"].startswith("+49") and "17612345678" not in line["caller"]
