@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 START_TIMEOUT = 10.0
 """Seconds to wait for a private server to answer PING."""
@@ -69,13 +71,15 @@ class RedisServer:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=self.detached,
             preexec_fn=_end_with_parent if self.detached else None)
         deadline = time.monotonic() + START_TIMEOUT
-        client = redis.Redis(port=self.port, socket_timeout=0.5)
+        # no retries inside ping: redis-py's default backs off for seconds on a refused connection, and this loop
+        # asks again every 50 ms anyway
+        client = redis.Redis(port=self.port, socket_timeout=0.5, retry=Retry(NoBackoff(), 0))
         try:
             while time.monotonic() < deadline:
                 try:
                     client.ping()
                     return self
-                except redis.ConnectionError:
+                except (redis.ConnectionError, redis.TimeoutError):  # a timeout: another program holds the port
                     if self.process.poll() is not None:
                         raise RuntimeError(f"redis-server exited, see {self.dir / 'redis.log'}") from None
                     time.sleep(0.05)

@@ -12,6 +12,7 @@ import redis
 
 from ivr.store import callpaths
 from ivr.store.breaker import Breaker
+from ivr.store.breaker import connect
 from ivr.store.callpaths import Tracker
 from ivr.store.redisserver import free_port
 
@@ -73,7 +74,7 @@ def test_with_the_breaker_open_nothing_is_tried_and_nothing_lost(tracker, redis_
 
 def test_entries_wait_while_redis_is_away_and_are_written_once_it_is_back(redis_conn, monkeypatch):
     monkeypatch.setattr(callpaths, "FLUSH_SECONDS", 3600)
-    away = redis.Redis(port=free_port(), socket_timeout=0.2, socket_connect_timeout=0.2)  # nobody listens there
+    away = connect(f"redis://127.0.0.1:{free_port()}/0", 0.2)  # nobody listens there
     tracker = Tracker(away, Breaker())
     tracker.add(SID, "de", "v7", "", STARTED, ("greeting", "language"), 0)
     tracker.add(SID, "de", "v7", "", None, ("menu",), 2)

@@ -9,12 +9,12 @@ from datetime import datetime
 from datetime import timedelta
 
 import pytest
-import redis
 import sqlalchemy as sa
 from rq.job import Job
 
 from ivr.store import jobqueue
 from ivr.store.breaker import Breaker
+from ivr.store.breaker import connect
 from ivr.store.cipher import Cipher
 from ivr.store.db import events
 from ivr.store.outbox import Intake
@@ -87,7 +87,7 @@ def test_without_redis_the_events_are_marked_for_the_relays_next_pass(make_intak
 
 
 def test_a_redis_that_does_not_answer_trips_the_breaker(make_intake, engine):
-    away = redis.Redis(port=free_port(), socket_timeout=0.2, socket_connect_timeout=0.2)  # nobody listens there
+    away = connect(f"redis://127.0.0.1:{free_port()}/0", 0.2)  # nobody listens there
     intake = make_intake(conn=away)
     intake.stop()  # no thread: the batch is queued here, by flush
     (event_id,) = intake.submit_many([("status", SID, "status:a", {})], NOW)
