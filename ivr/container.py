@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from typing import Generic
 from typing import TypeVar
+from typing import overload
 from zoneinfo import ZoneInfo
 
 import redis
@@ -54,7 +54,13 @@ class _Part(Generic[T]):
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, container: Container | None, owner: type) -> Any:
+    @overload
+    def __get__(self, container: None, owner: type) -> _Part[T]: ...
+
+    @overload
+    def __get__(self, container: Container, owner: type) -> T: ...
+
+    def __get__(self, container: Container | None, owner: type) -> T | _Part[T]:
         if container is None:
             return self
         with container._lock:
