@@ -29,7 +29,7 @@ def install(level: int = logging.INFO) -> None:
     for handler in root.handlers:
         if not any(isinstance(f, MaskPhones) for f in handler.filters):
             handler.addFilter(MaskPhones())
-    if os.environ.get("IVR_LOG_FORMAT") == "json":  # issue 7: one JSON object a line
+    if os.environ.get("IVR_LOG_FORMAT") == "json":  # one JSON object a line
         from ivr import jsonlog
 
         for handler in root.handlers:

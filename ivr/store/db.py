@@ -137,7 +137,7 @@ audit_log = sa.Table(
 )
 
 # Tables of later features are added below their area's marker, each with its own migration file.
-# --- reliability and data protection (issue 4) ---
+# --- reliability and data protection ---
 api_clients = sa.Table(
     "api_clients", metadata,  # named API clients: a hash of the token and scopes, never the token itself
     sa.Column("id", sa.Integer, primary_key=True),
@@ -148,7 +148,7 @@ api_clients = sa.Table(
     sa.Column("revoked_at", TZ),
     sa.Column("last_used_at", TZ),
 )
-# --- staff workbench (issue 5) ---
+# --- staff workbench ---
 users = sa.Table(
     "users", metadata,  # staff accounts: role staff | supervisor | operator | admin
     sa.Column("id", sa.Integer, primary_key=True),
@@ -197,7 +197,7 @@ task_history = sa.Table(
     sa.Column("note", sa.Text),
     sa.Index("ix_task_history_callback_id", "callback_id", "at"),
 )
-# --- operators: flow versions (issue 6) ---
+# --- operators: flow versions ---
 flow_versions = sa.Table(
     "flow_versions", metadata,  # every published flows+config version; the active one is served everywhere
     sa.Column("id", sa.String(24), primary_key=True),  # the bundle's version hash
@@ -207,7 +207,7 @@ flow_versions = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, default=False),
     sa.Column("activated_at", TZ),
 )
-# --- supervisors and operations (issue 7) ---
+# --- supervisors and operations ---
 # Indexes of the supervisor dashboard's aggregates (migration 0007); the tables themselves are above.
 sa.Index("ix_calls_local_date_outcome", calls.c.local_date, calls.c.outcome, calls.c.desk)
 sa.Index("ix_calls_local_date_language", calls.c.local_date, calls.c.language)
