@@ -5,9 +5,6 @@ from __future__ import annotations
 from ivr.container import Container
 from ivr.settings import Settings
 
-JobContext = Container
-"""What a job is handed: settings, engines, Redis, office hours, cipher (the process container)."""
-
 _current: Container | None = None
 
 

@@ -15,6 +15,7 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ivr.container import Container
 from ivr.engine.phones import check_number
 from ivr.engine.phones import is_anonymous
 from ivr.hotline import callbacks
@@ -28,7 +29,6 @@ from ivr.store.db import callbacks as callbacks_table
 from ivr.store.db import events
 from ivr.telephony.params import e164
 from workers import context
-from workers.context import JobContext
 
 log = logging.getLogger(__name__)
 PATH_SETTLE_SECONDS = 2 * FLUSH_SECONDS
@@ -46,7 +46,7 @@ def _at(payload: dict[str, Any], key: str, default: datetime) -> datetime:
         return default
 
 
-def _callback(env: JobContext, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
+def _callback(env: Container, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
     at = _at(payload, "at", created)
     desk = payload["desk"]
     promise = env.settings.desks[desk].callback_promise_hours
@@ -58,18 +58,18 @@ def _callback(env: JobContext, conn: Connection, call_sid: str, payload: dict[st
     log.info("call %s: callback task %s for %s (%s)", call_sid, task_id, desk, "new" if new else "existing")
 
 
-def _reached(env: JobContext, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
+def _reached(env: Container, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
     calls.note_reached(conn, call_sid, payload["desk"], payload["outcome"], payload.get("language"),
                        payload.get("version"), _at(payload, "at", created), env.tz, payload.get("path"))
 
 
-def _recording(env: JobContext, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
+def _recording(env: Container, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
     duration = payload.get("duration")
     callbacks.attach_recording(conn, call_sid, payload.get("desk"), payload.get("url"), payload.get("sid"),
                                int(duration) if str(duration or "").isdigit() else None, created)
 
 
-def _tracked(env: JobContext, call_sid: str) -> dict[str, Any]:
+def _tracked(env: Container, call_sid: str) -> dict[str, Any]:
     """Read what webhooks kept in Redis about a call (path, language); empty when Redis is unavailable."""
     if env.redis is None:
         return {}
@@ -110,7 +110,7 @@ def _settle(payload: dict[str, Any]) -> None:
             time.sleep(delay)
 
 
-def _status(env: JobContext, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
+def _status(env: Container, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
     if payload.get("status") in calls.FINAL:
         _settle(payload)
     raw = payload.get("from")
@@ -125,7 +125,7 @@ def _status(env: JobContext, conn: Connection, call_sid: str, payload: dict[str,
                       env.cipher.pseudonym(caller) if caller else None)
 
 
-HANDLERS: dict[str, Callable[[JobContext, Connection, str, dict[str, Any], datetime], None]] = {
+HANDLERS: dict[str, Callable[[Container, Connection, str, dict[str, Any], datetime], None]] = {
     "callback": _callback,
     "reached": _reached,
     "recording": _recording,
@@ -153,7 +153,7 @@ def process_event(event_id: int) -> str:
     return row["kind"]
 
 
-def _queue_downloads(env: JobContext, call_sid: str) -> None:
+def _queue_downloads(env: Container, call_sid: str) -> None:
     """Queue the copy of a call's voice messages; the retention sweep catches any this misses."""
     with env.engine.connect() as conn:
         ids = [r[0] for r in conn.execute(sa.select(callbacks_table.c.id).where(callbacks_table.c.call_sid == call_sid)

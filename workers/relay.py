@@ -13,11 +13,11 @@ import redis
 from rq.job import Job
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.container import Container
 from ivr.store import jobqueue as queue
 from ivr.store import outbox as events
 from ivr.store.db import events as table
 from workers import reaper
-from workers.context import JobContext
 
 log = logging.getLogger(__name__)
 RELAY_INTERVAL = 5.0
@@ -35,7 +35,7 @@ def _without_job(conn: redis.Redis, ids: list[int]) -> list[int]:
     return [event_id for event_id, exists in zip(ids, pipe.execute(), strict=True) if not exists]
 
 
-def relay_once(env: JobContext, now: datetime | None = None) -> int:
+def relay_once(env: Container, now: datetime | None = None) -> int:
     """Import spooled events, queue pending ones, rescue orphaned jobs; return how many events were queued."""
     now = now or datetime.now(UTC)
     if env.redis is None:
@@ -60,13 +60,13 @@ def relay_once(env: JobContext, now: datetime | None = None) -> int:
     return count
 
 
-def schedule_retention(env: JobContext, now: float | None = None) -> None:
+def schedule_retention(env: Container, now: float | None = None) -> None:
     """Queue the retention sweep of the current 15-minute slot (once per slot, whichever worker is first)."""
     slot = int((now or time.time()) // RETENTION_INTERVAL)
     queue.enqueue_maintenance(env.redis, "workers.jobs.retention_sweep", job_id=f"retention-{slot}")
 
 
-def run_forever(env: JobContext, stop: threading.Event, interval: float = RELAY_INTERVAL) -> None:
+def run_forever(env: Container, stop: threading.Event, interval: float = RELAY_INTERVAL) -> None:
     """Relay until `stop` is set, and queue the retention sweep; outages of Redis or the database only delay it."""
     while not stop.is_set():
         try:

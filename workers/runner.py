@@ -29,7 +29,7 @@ HEARTBEAT_SLACK = 10
 
 
 class HotlineWorker(SimpleWorker):
-    """RQ's SimpleWorker: each job runs in the worker process itself, on the JobContext built once at start.
+    """RQ's SimpleWorker: each job runs in the worker process itself, on the container built once at start.
 
     RQ's default Worker forks a child per job, and each child built its own context (settings, database engine,
     Redis client): 0.3-1 s per job. Job timeouts still hold: RQ's SIGALRM death penalty works in the main thread
