@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
         hops = settings.config.web.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore
     app.session_interface = WebhookAwareSessions()
-    logs.init_app(app)  # first: loading the flows may already log (JSON and masked like the rest)
+    logs.init_app(app, settings.log_format)  # first: loading the flows may already log (JSON and masked like the rest)
     services.init_app(app, container)  # flows and config checked here
     with staff_hooks(app):  # request hooks of people's pages; the webhooks skip them
         headers.init_app(app)  # no caching or framing of pages and API answers; nosniff

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 from gunicorn.glogging import Logger as BaseLogger
+
+from ivr.settings import env_log_format
 
 ACCESS_LOG_FORMAT = ('{"ts": "%(t)s", "logger": "gunicorn.access", "method": "%(m)s", "path": "%(U)s", '
                      '"status": %(s)s, "ms": %(M)s}')
@@ -18,7 +18,7 @@ class Logger(BaseLogger):
 
     def setup(self, cfg) -> None:  # noqa: ANN001 - gunicorn's Config
         super().setup(cfg)
-        if os.environ.get("IVR_LOG_FORMAT") == "json":
+        if env_log_format() == "json":  # before the app and its settings exist
             from ivr import jsonlog
 
             for handler in self.error_log.handlers:

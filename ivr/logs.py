@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from flask import Flask
 
 from ivr.engine.phones import mask_text
+from ivr.settings import LogFormat
+from ivr.settings import env_log_format
 
 
 class MaskPhones(logging.Filter):
@@ -21,26 +22,28 @@ class MaskPhones(logging.Filter):
         return True
 
 
-def install(level: int = logging.INFO) -> None:
-    """Configure root logging once, with the masking filter on every handler."""
+def install(level: int = logging.INFO, log_format: LogFormat | None = None) -> None:
+    """Configure root logging once, with the masking filter on every handler; JSON lines when `log_format` (by
+    default IVR_LOG_FORMAT, for a process that logs before its settings load) is "json"."""
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in root.handlers:
         if not any(isinstance(f, MaskPhones) for f in handler.filters):
             handler.addFilter(MaskPhones())
-    if os.environ.get("IVR_LOG_FORMAT") == "json":  # one JSON object a line
+    if (log_format or env_log_format()) == "json":  # one JSON object a line
         from ivr import jsonlog
 
         for handler in root.handlers:
             jsonlog.use_json(handler)
 
 
-def init_app(app: Flask) -> None:
-    """Send the app's logs through the root handlers (masked, JSON when asked), once, not Flask's too."""
+def init_app(app: Flask, log_format: LogFormat) -> None:
+    """Send the app's logs through the root handlers (masked, JSON when the settings' `log_format` says so), once,
+    not Flask's too."""
     from flask.logging import default_handler
 
     app.logger.removeHandler(default_handler)
     for handler in app.logger.handlers:
         handler.addFilter(MaskPhones())
-    install()
+    install(log_format=log_format)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from typing import Literal
 
+from limits import parse as parse_rate
 from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Field
@@ -30,6 +31,7 @@ DEFAULT_CONFIG = ROOT / "config.yaml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+LogFormat = Literal["plain", "json"]
 
 
 class _Model(BaseModel):
@@ -171,6 +173,16 @@ class Settings(_Model):
     secret_key: str
     public_url: str | None
     validate_signatures: bool = True
+    log_format: LogFormat = "plain"
+    flows_watch_seconds: float = Field(default=2.0, ge=0)
+    """Seconds between a served app's looks at the flow and config files; 0: no watching."""
+    published_by: str | None = None
+    """Publisher the file watcher records; None: file-watch@<host>."""
+    login_rate_per_address: str = "20 per minute"
+    login_rate_global: str = "60 per minute"
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    login_hash_slots: int = Field(default=1, ge=1)
 
     @property
     def desks(self) -> dict[str, Desk]:
@@ -202,8 +214,10 @@ ENV_NUMBERS: dict[str, tuple[str, float, float | None]] = {
     "IVR_LOGIN_HASH_SLOTS": ("whole", 1, None),
     "PORT": ("whole", 1, 65535),  # `ivr dev` and the Procfile's bind
 }
-"""Environment variables that must be numbers (kind, least, largest), read here, by the login throttle and the flow
-watcher; checked when settings load, so a start fails with one line naming the variable, never a traceback."""
+"""Environment variables that must be numbers (kind, least, largest), read here only (PORT by `ivr dev` through
+env_number); checked when settings load, so a start fails with one line naming the variable, never a traceback."""
+ENV_RATES = ("IVR_LOGIN_RATE_PER_ADDRESS", "IVR_LOGIN_RATE_GLOBAL")
+"""Environment variables that must be rates like "20 per minute" (the login throttle's), checked like ENV_NUMBERS."""
 _NUMBER = {"whole": re.compile(r"[0-9]{1,9}"), "decimal": re.compile(r"[0-9]{1,9}(\.[0-9]{1,6})?")}
 
 
@@ -234,6 +248,37 @@ def check_env_numbers(env: Mapping[str, str]) -> list[Problem]:
         except ConfigError as exc:
             problems += exc.problems
     return problems
+
+
+def check_env_rates(env: Mapping[str, str]) -> list[Problem]:
+    """A problem for each variable of ENV_RATES that is set but not a rate Flask-Limiter takes."""
+    problems = []
+    for name in ENV_RATES:
+        raw = env.get(name, "").strip()
+        try:
+            if raw:
+                parse_rate(raw)
+        except ValueError:
+            problems.append(Problem("environment", 0, f"{name} must be a rate like '20 per minute'"))
+    return problems
+
+
+def env_log_format(environ: Mapping[str, str] | None = None) -> LogFormat:
+    """IVR_LOG_FORMAT: "json" for one JSON object a line, anything else plain; for code that logs before any
+    Settings exist (process start, gunicorn's logger class), else Settings.log_format."""
+    env = os.environ if environ is None else environ
+    return "json" if env.get("IVR_LOG_FORMAT") == "json" else "plain"
+
+
+def _tuning(env: Mapping[str, str]) -> dict[str, Any]:
+    """The Settings fields of the checked numbers and rates in the environment; unset ones keep their defaults."""
+    values = {"flows_watch_seconds": env_number(env, "IVR_FLOWS_WATCH"),
+              "login_rate_per_address": env.get("IVR_LOGIN_RATE_PER_ADDRESS", "").strip() or None,
+              "login_rate_global": env.get("IVR_LOGIN_RATE_GLOBAL", "").strip() or None,
+              "login_max_failures": env_number(env, "IVR_LOGIN_MAX_FAILURES"),
+              "login_window_seconds": env_number(env, "IVR_LOGIN_WINDOW_SECONDS"),
+              "login_hash_slots": env_number(env, "IVR_LOGIN_HASH_SLOTS")}
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _problems(doc: Document, exc: ValidationError) -> list[Problem]:
@@ -325,12 +370,16 @@ def load_settings(environ: Mapping[str, str] | None = None, *, secrets: bool = T
         "api_token": env.get("IVR_API_TOKEN") or None,
         "secret_key": env.get("SECRET_KEY", ""),
         "public_url": (env.get("IVR_PUBLIC_URL") or "").rstrip("/") or None,
+        "log_format": env_log_format(env),
+        "published_by": env.get("IVR_PUBLISHED_BY") or None,
     }
-    problems = check_env_numbers(env)
+    problems = check_env_numbers(env) + check_env_rates(env)
     proxies = None if problems else env_number(env, "IVR_TRUSTED_PROXIES")
     if proxies is not None:
         web = config.web.model_copy(update={"trusted_proxies": int(proxies)})
         values["config"] = config.model_copy(update={"web": web})
+    if not problems:
+        values.update(_tuning(env))
     values.update(overrides)
     missing = [name for name, key in (("TWILIO_AUTH_TOKEN", "twilio_auth_token"), ("SECRET_KEY", "secret_key"))
                if secrets and not values[key]]

@@ -162,7 +162,7 @@ class FlowStore:
             raise ProblemsError(report.errors())
         bundle = report.bundle
         if self.engine is not None and self.clock is not None:
-            actor = actor or os.environ.get("IVR_PUBLISHED_BY") or f"file-watch@{socket.gethostname()}"
+            actor = actor or self.settings.published_by or f"file-watch@{socket.gethostname()}"
             try:
                 if flowversions.active(self.engine) != bundle.version:
                     flowversions.publish(self.engine, bundle.version, sources, actor, self.clock())

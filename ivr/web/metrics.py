@@ -36,7 +36,7 @@ from ivr.store.jobqueue import QUEUE_NAMES
 
 log = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # not through ivr.settings: prometheus_client itself reads it
 """Set for gunicorn with several workers: each worker writes its counters to files in this folder."""
 CACHE_SECONDS = 5.0
 """Scrape-time figures (queues, outbox, callbacks) are reused this long, so a busy scraper costs little."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 from flask import current_app
 
@@ -17,7 +15,7 @@ def init_app(app: Flask, container: Container) -> None:
     """Serve `app` from `container`; a served app (not a test's) watches flows and config for published changes."""
     app.extensions[EXTENSION] = container
     container.store  # noqa: B018 - the flows and config are loaded and checked at start, not at the first call
-    seconds = float(os.environ.get("IVR_FLOWS_WATCH", "2"))
+    seconds = container.settings.flows_watch_seconds
     if not app.testing and seconds:
         container.store.watch(seconds)
 

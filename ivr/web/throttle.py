@@ -28,37 +28,32 @@ from flask import request
 from flask.wrappers import Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from limits import parse
 from markupsafe import escape
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr.core.errors import ConfigError
-from ivr.core.yamldoc import Problem
 from ivr.web.headers import PRIVATE
 from ivr.web.i18n import ui_lang
+from ivr.web.services import EXTENSION
 
-DEFAULTS = {
-    "LOGIN_RATE_PER_ADDRESS": ("IVR_LOGIN_RATE_PER_ADDRESS", "20 per minute"),
-    "LOGIN_RATE_GLOBAL": ("IVR_LOGIN_RATE_GLOBAL", "60 per minute"),
-    "LOGIN_MAX_FAILURES": ("IVR_LOGIN_MAX_FAILURES", "5"),
-    "LOGIN_WINDOW_SECONDS": ("IVR_LOGIN_WINDOW_SECONDS", "900"),
-    "LOGIN_HASH_SLOTS": ("IVR_LOGIN_HASH_SLOTS", "1"),
+FROM_SETTINGS = {
+    "LOGIN_RATE_PER_ADDRESS": "login_rate_per_address",
+    "LOGIN_RATE_GLOBAL": "login_rate_global",
+    "LOGIN_MAX_FAILURES": "login_max_failures",
+    "LOGIN_WINDOW_SECONDS": "login_window_seconds",
+    "LOGIN_HASH_SLOTS": "login_hash_slots",
 }
-"""app.config key: (environment variable, default)."""
+"""app.config key: the Settings field it defaults to (IVR_LOGIN_*, read and checked by ivr.settings)."""
 NAME_FACTOR = 4
 """Failures per name from all addresses together, as a multiple of LOGIN_MAX_FAILURES per address and name."""
 
 
 def init_app(app: Flask, bp: Blueprint, redis_pool: object | None) -> Limiter:
-    """Put the limits in front of the blueprint's login view; the webhooks never run the limiter's hooks."""
-    for key, (env, default) in DEFAULTS.items():
-        value = os.environ.get(env, "").strip() or default  # numbers are checked when the settings load
-        app.config.setdefault(key, int(value) if value.isdigit() else value)
-        if key.startswith("LOGIN_RATE_"):
-            try:
-                parse(str(app.config[key]))
-            except ValueError:
-                raise ConfigError([Problem("environment", 0, f"{env} must be a rate like '20 per minute'")]) from None
+    """Put the limits in front of the blueprint's login view; the webhooks never run the limiter's hooks.
+
+    The limits start from the settings of the app's container (ivr.web.services.init_app first)."""
+    settings = app.extensions[EXTENSION].settings
+    for key, field in FROM_SETTINGS.items():
+        app.config.setdefault(key, getattr(settings, field))
     lock_dir = Path(app.instance_path) / "locks"
     lock_dir.mkdir(parents=True, exist_ok=True)
     app.config.setdefault("LOGIN_HASH_LOCK_DIR", str(lock_dir))

@@ -38,7 +38,7 @@ def test_the_app_logs_through_the_root_handlers_only(monkeypatch):
     app = Flask("probe")
     assert default_handler in app.logger.handlers  # with no root handler yet, Flask adds its own (unmasked)
     stream = _plain_root(monkeypatch)
-    logs.init_app(app)
+    logs.init_app(app, "plain")
     assert default_handler not in app.logger.handlers
     app.logger.warning("number %s", "+4917612345678")
     assert stream.getvalue().count("number +49") == 1 and "17612345678" not in stream.getvalue()

@@ -11,6 +11,7 @@ import yaml
 
 from ivr.core.errors import ConfigError
 from ivr.settings import ROOT
+from ivr.settings import env_log_format
 from ivr.settings import env_number
 from ivr.settings import load_settings
 
@@ -83,6 +84,10 @@ def test_environment_overrides(tmp_path):
     ("IVR_FLOWS_WATCH", "1e3", "a number of seconds, 0 or more"),
     ("IVR_LOGIN_MAX_FAILURES", "0", "a whole number, 1 or more"),
     ("IVR_LOGIN_WINDOW_SECONDS", "15m", "a whole number, 1 or more"),
+    ("IVR_LOGIN_HASH_SLOTS", "1.5", "a whole number, 1 or more"),
+    ("IVR_FLOWS_WATCH", "-1", "a number of seconds, 0 or more"),
+    ("IVR_LOGIN_RATE_GLOBAL", "lots", "a rate like '20 per minute'"),
+    ("IVR_LOGIN_RATE_PER_ADDRESS", "20 per fortnight", "a rate like '20 per minute'"),
     ("PORT", "70000", "a whole number, from 1 to 65535"),
 ])
 def test_a_number_in_the_environment_that_is_not_one_is_one_line(name, bad, rule):
@@ -101,6 +106,35 @@ def test_numbers_in_the_environment_are_read():
     assert str(info.value).splitlines() == ["environment: IVR_LOGIN_HASH_SLOTS must be a whole number, 1 or more",
                                             "environment: TWILIO_AUTH_TOKEN is required but not set",
                                             "environment: SECRET_KEY is required but not set"]
+
+
+def test_tuning_from_the_environment_has_todays_defaults():
+    settings = load_settings(dict(ENV, IVR_LOG_FORMAT="", IVR_PUBLISHED_BY="", IVR_LOGIN_RATE_GLOBAL=" "))
+    assert (settings.log_format, settings.flows_watch_seconds, settings.published_by) == ("plain", 2.0, None)
+    assert (settings.login_rate_per_address, settings.login_rate_global) == ("20 per minute", "60 per minute")
+    assert (settings.login_max_failures, settings.login_window_seconds, settings.login_hash_slots) == (5, 900, 1)
+
+
+def test_tuning_from_the_environment_is_read():
+    settings = load_settings(dict(ENV, IVR_LOG_FORMAT="json", IVR_FLOWS_WATCH="0", IVR_PUBLISHED_BY="olga",
+                                  IVR_LOGIN_RATE_PER_ADDRESS=" 3 per second ", IVR_LOGIN_RATE_GLOBAL="100/hour",
+                                  IVR_LOGIN_MAX_FAILURES="7", IVR_LOGIN_WINDOW_SECONDS="60", IVR_LOGIN_HASH_SLOTS="4"))
+    assert (settings.log_format, settings.flows_watch_seconds, settings.published_by) == ("json", 0.0, "olga")
+    assert (settings.login_rate_per_address, settings.login_rate_global) == ("3 per second", "100/hour")
+    assert (settings.login_max_failures, settings.login_window_seconds, settings.login_hash_slots) == (7, 60, 4)
+    assert isinstance(settings.login_max_failures, int)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("json", "json"), ("JSON", "plain"), ("text", "plain"),
+                                                 (None, "plain")])
+def test_the_log_format_before_settings_exist_is_read_the_same_way(monkeypatch, value, expected):
+    env = {} if value is None else {"IVR_LOG_FORMAT": value}
+    assert env_log_format(env) == expected == load_settings(dict(ENV, **env)).log_format
+    if value is None:
+        monkeypatch.delenv("IVR_LOG_FORMAT", raising=False)
+    else:
+        monkeypatch.setenv("IVR_LOG_FORMAT", value)
+    assert env_log_format() == expected  # gunicorn's logger class and logs.install() at process start
 
 
 def test_a_port_that_is_not_a_number_stops_ivr_dev_in_one_line(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import socket
 import threading
 
 import pytest
@@ -77,6 +78,21 @@ def test_good_change_goes_live_and_calls_in_progress_finish_on_their_version(edi
     fresh.call()
     assert "Neu: Rufen Sie" in fresh.press("1").text
     assert ("flows.publish", f"flow_version:{bundle.version}", "anna") in _audit(engine)
+
+
+def test_a_watched_change_is_published_by_the_settings_name_or_the_host(editable, engine, clock):
+    app, flows = editable
+    named = create_app(app.extensions["ivr"].settings.model_copy(update={"published_by": "deploy-bot"}), clock=clock,
+                       TESTING=True)
+    try:
+        _edit(flows / "prompts.yaml", NEW_WHO, "Neu: Rufen Sie für sich selbst an?")
+        named.extensions["ivr"].store.poll()  # IVR_PUBLISHED_BY=deploy-bot
+        _edit(flows / "prompts.yaml", "Neu: Rufen Sie", "Neu: Rufen Sie heute")
+        app.extensions["ivr"].store.poll()  # unset
+    finally:
+        named.extensions["ivr"].engine.dispose()
+    assert sorted(v.published_by for v in flowversions.history(engine)) == \
+        sorted(["startup", "deploy-bot", f"file-watch@{socket.gethostname()}"])
 
 
 def test_failing_change_is_rejected_logged_and_the_old_version_stays(editable, engine, caplog):

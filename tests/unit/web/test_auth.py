@@ -271,13 +271,14 @@ def test_a_used_up_limit_is_refused_before_flask_and_redis(app, people, redis_co
     assert _attempt(app, "anna", PASSWORD, address="10.0.6.2") == 302
 
 
-def test_a_rate_that_is_not_one_stops_the_start_with_one_line(settings, monkeypatch):
+def test_the_limits_start_from_the_settings(settings, clock):
     from ivr import create_app
-    from ivr.core.errors import ConfigError
 
-    monkeypatch.setenv("IVR_LOGIN_RATE_GLOBAL", "lots")
-    with pytest.raises(ConfigError, match="IVR_LOGIN_RATE_GLOBAL must be a rate like '20 per minute'"):
-        create_app(settings, TESTING=True)
+    tuned = settings.model_copy(update={"login_rate_global": "7 per hour", "login_hash_slots": 3})
+    app = create_app(tuned, clock=clock, TESTING=True)
+    assert (app.config["LOGIN_RATE_GLOBAL"], app.config["LOGIN_HASH_SLOTS"]) == ("7 per hour", 3)
+    assert app.config["LOGIN_RATE_PER_ADDRESS"] == "20 per minute"  # bad rates stop load_settings (test_settings)
+    app.extensions["ivr"].close()
 
 
 @pytest.mark.parametrize("name", ["\x00", "anna\x00", "\x00' OR 1=1"])

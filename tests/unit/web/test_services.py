@@ -46,9 +46,8 @@ def test_invalid_flows_stop_the_setup_not_the_first_call(tmp_path, settings):
 
 @pytest.mark.parametrize(("testing", "watch", "watched"), [(False, "30", True), (False, "0", False),
                                                            (True, "30", False)])
-def test_only_a_served_app_watches_the_flow_files(settings, monkeypatch, testing, watch, watched):
-    monkeypatch.setenv("IVR_FLOWS_WATCH", watch)
-    container = Container(settings)
+def test_only_a_served_app_watches_the_flow_files(settings, testing, watch, watched):
+    container = Container(settings.model_copy(update={"flows_watch_seconds": float(watch)}))
     try:
         services.init_app(_app(testing), container)
         assert (container.store._thread is not None) is watched
