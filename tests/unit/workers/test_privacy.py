@@ -105,7 +105,7 @@ def test_api_clients_have_scopes_and_can_be_revoked(ivr, client, engine, phone, 
         trail = conn.execute(sa.select(audit_log.c.actor, audit_log.c.action, audit_log.c.target,
                                        audit_log.c.detail)).all()
     assert token not in json.dumps(dict(stored), default=str) and stored["last_used_at"] is not None
-    assert ("api:1", "api.callbacks.list") in [(a, b) for a, b, _, _ in trail]
+    assert (f"api:{stored['id']}", "api.callbacks.list") in [(a, b) for a, b, _, _ in trail]
     assert not any(f in str(trail) for f in FORMS)
     listed = ivr("api-clients", "list").output
     assert "statistik\tactive\tcallbacks:read" in listed and token not in listed
