@@ -165,3 +165,34 @@ def test_an_unknown_config_key_is_refused_at_its_line(tmp_path, old, new, line, 
     with pytest.raises(ConfigError) as info:
         load_settings(dict(ENV, IVR_CONFIG=str(path)))
     assert str(info.value) == f"{path}:{line}: {where}: unknown key (check its spelling and indentation)"
+
+
+def test_desks_are_dialled_with_the_queue_defaults_unless_configured():
+    desks = load_settings(ENV).desks
+    assert {desk.connect for desk in desks.values()} == {"dial"}  # the shipped config: no desk on a queue yet
+    info = desks["info"]
+    assert (info.max_wait, info.wrap_up_seconds, info.language_fallback_seconds) == (600, 60, 60)
+
+
+def test_queue_settings_of_a_desk_are_read(tmp_path):
+    path = _config(tmp_path, "    callback_promise_hours: 8\n", "    callback_promise_hours: 8\n    connect: dial\n"
+                   "    max_wait: 300\n    wrap_up_seconds: 30\n    language_fallback_seconds: 90\n")
+    info = load_settings(dict(ENV, IVR_CONFIG=str(path))).desks["info"]
+    assert (info.connect, info.max_wait, info.wrap_up_seconds, info.language_fallback_seconds) == ("dial", 300, 30, 90)
+
+
+@pytest.mark.parametrize(("value", "key", "message"), [
+    ("connect: phone", "connect", "Input should be 'dial' or 'queue'"),
+    ("connect: queue", "connect", "connect: queue is not available yet; use dial"),
+    ("max_wait: 0", "max_wait", "Input should be greater than or equal to 30"),
+    ("max_wait: 86400", "max_wait", "Input should be less than or equal to 3600"),
+    ("wrap_up_seconds: -5", "wrap_up_seconds", "Input should be greater than or equal to 1"),
+    ("wrap_up_seconds: soon", "wrap_up_seconds", "Input should be a valid integer"),
+    ("language_fallback_seconds: 0", "language_fallback_seconds", "Input should be greater than or equal to 1"),
+])
+def test_a_bad_queue_setting_of_a_desk_is_refused_at_its_line(tmp_path, value, key, message):
+    path = _config(tmp_path, "    callback_promise_hours: 8\n", f"    callback_promise_hours: 8\n    {value}\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(dict(ENV, IVR_CONFIG=str(path)))
+    where = f"desks.info.{key}"
+    assert str(info.value).startswith(f"{path}:{_key_line(path, where)}: {where}: {message}"), str(info.value)
