@@ -197,6 +197,25 @@ task_history = sa.Table(
     sa.Column("note", sa.Text),
     sa.Index("ix_task_history_callback_id", "callback_id", "at"),
 )
+# --- live queue: staff presence (issue 12) ---
+staff_presence = sa.Table(
+    "staff_presence", metadata,  # a person's current status; no row means signed_out
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # available, paused, signed_out, wrap_up
+    sa.Column("reason", sa.String(64)),  # e.g. "missed" for a pause the service set
+    sa.Column("since", TZ, nullable=False),
+    sa.Column("until", TZ),  # wrap_up: when it turns into available (on read, no timer)
+)
+
+presence_history = sa.Table(
+    "presence_history", metadata,  # every change of a person's status, append-only
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("at", TZ, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(64)),
+    sa.Index("ix_presence_history_user_id", "user_id", "at"),
+)
 # --- operators: flow versions ---
 flow_versions = sa.Table(
     "flow_versions", metadata,  # every published flows+config version; the active one is served everywhere
