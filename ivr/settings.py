@@ -70,7 +70,7 @@ class Desk(_Model):
     number: str
     hours: dict[str, list[str]]
     callback_promise_hours: int = Field(ge=1, le=500)
-    connect: Literal["dial", "queue"] = "dial"  # dial: the desk's number; queue: a live queue (issue 12)
+    connect: Literal["dial", "queue"] = "dial"  # dial: the desk's number; queue: a live queue (not available yet)
     max_wait: int = Field(default=600, ge=30, le=3600)  # seconds a caller waits in the queue at most
     wrap_up_seconds: int = Field(default=60, ge=1, le=900)  # after a call, then available again
     language_fallback_seconds: int = Field(default=60, ge=1, le=3600)  # then any available person is offered

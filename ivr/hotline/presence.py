@@ -1,4 +1,4 @@
-"""Staff presence for the live queue: a person's current status and the history of its changes (issue 12).
+"""Staff presence for the live queue: a person's current status and the history of its changes.
 
 Not wired to pages, the API or the queue yet; the rules are here so that each of them calls the same function.
 """

@@ -197,7 +197,7 @@ task_history = sa.Table(
     sa.Column("note", sa.Text),
     sa.Index("ix_task_history_callback_id", "callback_id", "at"),
 )
-# --- live queue: staff presence (issue 12) ---
+# --- live queue: staff presence ---
 staff_presence = sa.Table(
     "staff_presence", metadata,  # a person's current status; no row means signed_out
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
