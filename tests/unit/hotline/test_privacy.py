@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from ivr.hotline import callbacks
 from ivr.hotline import calls
 from ivr.hotline import privacy
 from ivr.hotline import recordings
@@ -18,6 +17,8 @@ from ivr.store.db import callbacks as callbacks_table
 from ivr.store.db import calls as calls_table
 from ivr.store.db import events
 from ivr.store.db import task_history
+from tests.support.aged import aged_task
+from tests.support.aged import row
 
 NUMBER = "+4917612345678"
 
@@ -32,14 +33,15 @@ def test_normalise_refuses_what_is_not_a_number(raw):
     assert privacy.normalise(raw) is None
 
 
+
 def test_erase_strips_every_task_of_the_number_and_closes_only_the_open_ones(engine, settings, clock):
     with engine.begin() as conn:
-        open_id = _task(conn, settings, clock, 78, 1, message=True)
-        closed_id = _task(conn, settings, clock, 77, 1, closed_days=0)
+        open_id = aged_task(conn, settings, clock, 78, 1, message=True)
+        closed_id = aged_task(conn, settings, clock, 77, 1, closed_days=0)
         conn.execute(callbacks_table.update().where(callbacks_table.c.id == closed_id).values(phone=NUMBER))
         conn.execute(task_history.insert().values(callback_id=closed_id, at=clock(), actor="anna", kind="note",
                                                   note="called back, wife answered"))
-        other = _task(conn, settings, clock, 11, 1)
+        other = aged_task(conn, settings, clock, 11, 1)
         calls.ensure(conn, "CAold", clock())  # its number went at retention; the pseudonym still finds it
         conn.execute(calls_table.update().where(calls_table.c.call_sid == "CAold")
                      .values(caller_hash=Cipher(settings.secret_key).pseudonym(NUMBER)))
@@ -50,11 +52,11 @@ def test_erase_strips_every_task_of_the_number_and_closes_only_the_open_ones(eng
     report = privacy.erase(engine, settings, "0176 12345678", "cli:privacy", clock())
     assert report == {"voice_messages_deleted": 1, "open_tasks_closed": 1, "tasks_stripped": 2,
                       "call_records_pseudonymised": 1, "pending_events_deleted": 1}
-    erased, kept = _row(engine, callbacks_table, open_id), _row(engine, callbacks_table, closed_id)
+    erased, kept = row(engine, callbacks_table, open_id), row(engine, callbacks_table, closed_id)
     assert (erased["status"], erased["outcome"], erased["phone"], erased["recording_path"]) == \
         ("closed", "erased", None, None)
     assert (kept["outcome"], kept["phone"]) == ("resolved", None)  # a closed task keeps what it was closed with
-    assert _row(engine, callbacks_table, other)["phone"] == "+4917612345611"
+    assert row(engine, callbacks_table, other)["phone"] == "+4917612345611"
     with engine.connect() as conn:
         assert conn.execute(sa.select(task_history.c.note).where(task_history.c.note.is_not(None))).all() == []
         assert conn.execute(sa.select(calls_table.c.caller_hash)).scalars().all() == [None]
@@ -68,36 +70,19 @@ def test_erase_refuses_text_that_is_not_a_number(engine, settings, clock):
         privacy.erase(engine, settings, "hello", "cli:privacy", clock())
 
 
-def _task(conn, settings, clock, n: int, age_days: float, closed_days: float | None = None, message: bool = False):
-    at = clock() - timedelta(days=age_days)
-    task_id, _ = callbacks.create(conn, "info", f"+49176123456{n:02d}", "de", f"CA{n:032d}", at, at)
-    if message:
-        name = f"{task_id}-RE{n:032d}.wav"
-        folder = recordings.folder(settings)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(b"RIFF")
-        conn.execute(callbacks_table.update().where(callbacks_table.c.id == task_id).values(recording_path=name))
-    if closed_days is not None:
-        callbacks.close(conn, task_id, "resolved", clock() - timedelta(days=closed_days))
-    return task_id
-
-
-def _row(engine, table, row_id):
-    with engine.connect() as conn:
-        return conn.execute(sa.select(table).where(table.c.id == row_id)).mappings().one()
 
 
 def test_voice_messages_go_when_the_task_closes_or_after_their_period(engine, settings, clock):
     days = settings.config.retention.recordings_days
     with engine.begin() as conn:
-        open_fresh = _task(conn, settings, clock, 1, days - 1, message=True)
-        open_old = _task(conn, settings, clock, 2, days + 1, message=True)
-        closed_now = _task(conn, settings, clock, 3, 1, closed_days=0, message=True)
+        open_fresh = aged_task(conn, settings, clock, 1, days - 1, message=True)
+        open_old = aged_task(conn, settings, clock, 2, days + 1, message=True)
+        closed_now = aged_task(conn, settings, clock, 3, 1, closed_days=0, message=True)
     report = privacy.apply_retention(engine, settings, clock())
     assert report["voice_messages_deleted"] == 2
-    assert _row(engine, callbacks_table, open_fresh)["recording_path"]
+    assert row(engine, callbacks_table, open_fresh)["recording_path"]
     for task_id in (open_old, closed_now):
-        assert _row(engine, callbacks_table, task_id)["recording_path"] is None
+        assert row(engine, callbacks_table, task_id)["recording_path"] is None
     assert sorted(p.name for p in recordings.folder(settings).iterdir()) == [f"{open_fresh}-RE{1:032d}.wav"]
 
 
@@ -119,14 +104,14 @@ def test_caller_numbers_of_call_records_are_pseudonymised(engine, settings, cloc
 def test_closed_tasks_lose_personal_data_but_keep_statistics(engine, settings, clock):
     days = settings.config.retention.closed_tasks_days
     with engine.begin() as conn:
-        recent = _task(conn, settings, clock, 1, days + 5, closed_days=days - 1)
-        old = _task(conn, settings, clock, 2, days + 5, closed_days=days + 1)
-        still_open = _task(conn, settings, clock, 3, days + 5)
+        recent = aged_task(conn, settings, clock, 1, days + 5, closed_days=days - 1)
+        old = aged_task(conn, settings, clock, 2, days + 5, closed_days=days + 1)
+        still_open = aged_task(conn, settings, clock, 3, days + 5)
         conn.execute(task_history.insert().values(callback_id=old, at=clock(), actor="user:1", kind="note",
                                                   note="rang +4917612345602 twice"))
     assert privacy.apply_retention(engine, settings, clock())["closed_tasks_stripped"] == 1
-    assert _row(engine, callbacks_table, recent)["phone"] and _row(engine, callbacks_table, still_open)["phone"]
-    stripped = _row(engine, callbacks_table, old)
+    assert row(engine, callbacks_table, recent)["phone"] and row(engine, callbacks_table, still_open)["phone"]
+    stripped = row(engine, callbacks_table, old)
     assert stripped["phone"] is None and stripped["recording_path"] is None
     assert (stripped["desk"], stripped["outcome"], stripped["status"]) == ("info", "resolved", "closed")
     with engine.connect() as conn:

@@ -10,33 +10,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 from rq import Queue
 
-from ivr.hotline import callbacks
-from ivr.hotline import recordings
 from ivr.hotline import users
 from ivr.store.db import callbacks as tasks_table
 from ivr.store.db import task_claims
 from ivr.store.db import task_history
+from tests.support.aged import aged_task
+from tests.support.aged import row
 from workers import relay
 from workers.context import build
-
-
-def _task(conn, settings, clock, n: int, age_days: float, closed_days: float | None = None, message: bool = False):
-    at = clock() - timedelta(days=age_days)
-    task_id, _ = callbacks.create(conn, "info", f"+49176123456{n:02d}", "de", f"CA{n:032d}", at, at)
-    if message:
-        name = f"{task_id}-RE{n:032d}.wav"
-        folder = recordings.folder(settings)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(b"RIFF")
-        conn.execute(tasks_table.update().where(tasks_table.c.id == task_id).values(recording_path=name))
-    if closed_days is not None:
-        callbacks.close(conn, task_id, "resolved", clock() - timedelta(days=closed_days))
-    return task_id
-
-
-def _row(engine, table, row_id):
-    with engine.connect() as conn:
-        return conn.execute(sa.select(table).where(table.c.id == row_id)).mappings().one()
 
 
 def test_failed_jobs_expire_within_the_retention_period(redis_conn, settings):
@@ -54,13 +35,13 @@ def test_worker_schedules_the_sweep_once_per_slot(redis_conn, settings, work, en
     maintenance = Queue("maintenance", connection=redis_conn)
     assert maintenance.job_ids == [f"retention-{int(1_000_000 // relay.RETENTION_INTERVAL)}"]
     with engine.begin() as conn:
-        task = _task(conn, settings, clock, 1, 1, closed_days=0, message=True)
-        claimed = _task(conn, settings, clock, 2, 0)
+        task = aged_task(conn, settings, clock, 1, 1, closed_days=0, message=True)
+        claimed = aged_task(conn, settings, clock, 2, 0)
         user_id = users.create(conn, "anna", "a long test password", "staff", clock())
         conn.execute(task_claims.insert().values(callback_id=claimed, user_id=user_id,  # long before the job's "now"
                                                  claimed_at=datetime.now(UTC) - timedelta(days=1)))
     work()
-    assert _row(engine, tasks_table, task)["recording_path"] is None
+    assert row(engine, tasks_table, task)["recording_path"] is None
     with engine.connect() as conn:  # the same sweep frees claims nobody acted on
         assert conn.execute(sa.select(task_claims)).all() == []
         assert conn.execute(sa.select(task_history.c.kind).where(task_history.c.callback_id == claimed)).scalars() \
