@@ -62,6 +62,9 @@ calls = sa.Table(
     sa.Column("local_date", sa.Date),  # Europe/Berlin, stored so SQLite and PostgreSQL group alike
     sa.Column("local_weekday", sa.SmallInteger),
     sa.Column("local_hour", sa.SmallInteger),
+    sa.Column("wait_seconds", sa.Integer),  # in a desk's queue (queue desks only)
+    sa.Column("talk_seconds", sa.Integer),  # connected to a person (queue desks only)
+    sa.Column("answered_by", sa.Integer),  # the user who took the call; pseudonymised in the API
     sa.Column("created_at", TZ, nullable=False),
     sa.Column("updated_at", TZ, nullable=False),
     sa.Index("ix_calls_local_date_desk", "local_date", "desk"),
@@ -88,6 +91,7 @@ callbacks = sa.Table(
     sa.Column("closed_at", TZ),
     sa.Column("updated_at", TZ, nullable=False),
     sa.Column("local_date", sa.Date),
+    sa.Column("queued_at", TZ),  # when the caller joined the desk's queue before asking for the callback
     sa.UniqueConstraint("call_sid", "desk", name="uq_callbacks_call_sid_desk"),
     sa.Index("ix_callbacks_desk_status_due", "desk", "status", "due_at"),
     sa.Index("ix_callbacks_phone_status", "phone", "status"),
@@ -205,6 +209,8 @@ staff_presence = sa.Table(
     sa.Column("reason", sa.String(64)),  # e.g. "missed" for a pause the service set
     sa.Column("since", TZ, nullable=False),
     sa.Column("until", TZ),  # wrap_up: when it turns into available (on read, no timer)
+    sa.Column("busy_with", sa.Integer),  # the queue entry offered to or connected with this person, else null
+    sa.Column("last_call_end", TZ),  # idle since: the longest idle available person is offered a caller first
 )
 
 presence_history = sa.Table(
@@ -215,6 +221,47 @@ presence_history = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("reason", sa.String(64)),
     sa.Index("ix_presence_history_user_id", "user_id", "at"),
+)
+# --- live queue: callers waiting at queue desks ---
+queue_entries = sa.Table(
+    "queue_entries", metadata,  # one row per caller who joined a desk's queue; the durable facts of the wait
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("call_sid", sa.String(64), nullable=False, unique=True),
+    sa.Column("desk", sa.String(48), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # waiting | offered | accepted | connected | ended
+    sa.Column("joined_at", TZ, nullable=False),
+    sa.Column("leave_reason", sa.String(16)),  # caller | timeout | closed | nobody | error: asked to leave
+    sa.Column("result", sa.String(16)),  # answered | callback | timeout | closed | nobody | abandoned | error
+    sa.Column("agent_id", sa.Integer),  # the person offered (offered) or connected (connected, answered)
+    sa.Column("agent_call_sid", sa.String(64)),  # the offer's call to that person
+    sa.Column("offered_at", TZ),
+    sa.Column("offers", sa.Integer, nullable=False, default=0),
+    sa.Column("connected_at", TZ),
+    sa.Column("ended_at", TZ),
+    sa.Column("wait_seconds", sa.Integer),
+    sa.Column("talk_seconds", sa.Integer),
+    sa.Index("ix_queue_entries_desk_state", "desk", "state", "joined_at"),
+)
+
+queue_log = sa.Table(
+    "queue_log", metadata,  # every join, offer, acceptance, miss, connection and end, for the call's record
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("call_sid", sa.String(64), nullable=False),
+    sa.Column("at", TZ, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # joined offered accepted missed connected ended left
+    sa.Column("user_id", sa.Integer),  # pseudonymised in the API
+    sa.Column("detail", sa.String(64)),
+    sa.Index("ix_queue_log_call_sid", "call_sid", "at"),
+)
+
+queue_stats = sa.Table(
+    "queue_stats", metadata,  # smoothed handle time of answered calls per desk and language, for the estimate
+    sa.Column("desk", sa.String(48), primary_key=True),
+    sa.Column("language", sa.String(8), primary_key=True),
+    sa.Column("handle_seconds", sa.Float, nullable=False),
+    sa.Column("samples", sa.Integer, nullable=False),
+    sa.Column("updated_at", TZ, nullable=False),
 )
 # --- operators: flow versions ---
 flow_versions = sa.Table(
