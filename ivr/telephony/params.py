@@ -30,6 +30,9 @@ RECORDING_STATUS = frozenset({"AccountSid", "CallSid", "RecordingSid", "Recordin
                               "RecordingDuration", "RecordingChannels", "RecordingSource", "RecordingStartTime",
                               "RecordingTrack", "ErrorCode"})  # §2.5
 FALLBACK = frozenset({"ErrorCode", "ErrorUrl"})  # §2.12
+QUEUE = frozenset({"QueueResult", "QueueSid", "QueueTime", "QueuePosition", "AvgQueueTime", "CurrentQueueSize",
+                   "MaxQueueSize"})  # §2.8, §2.9: the Enqueue action and the waitUrl
+DEQUEUE = frozenset({"QueueSid", "QueueTime", "DequeingCallSid"})  # §2.10: the <Queue url> request
 
 
 class Rule:
@@ -41,7 +44,8 @@ class Rule:
         self.allowed, self.required = allowed | required, required
 
 
-STEP = STANDARD | GATHER | DIAL | RECORD  # one endpoint answers Gather, Dial and Record actions and Redirects
+STEP = STANDARD | GATHER | DIAL | RECORD | QUEUE  # one endpoint answers Gather, Dial, Record, Enqueue actions
+AGENT_STATUS = STANDARD | STATUS | frozenset({"CalledVia"})
 RULES: dict[str, Rule] = {
     "/voice/incoming": Rule(STANDARD, REQUIRED),
     "/voice/step": Rule(STEP, REQUIRED),
@@ -49,6 +53,14 @@ RULES: dict[str, Rule] = {
     # §2.5 lists no standard parameters for recording callbacks: they may come, but are not needed
     "/voice/recording": Rule(STANDARD | RECORDING_STATUS,
                              frozenset({"AccountSid", "CallSid", "RecordingSid", "RecordingUrl", "RecordingStatus"})),
+    # the live queue: the caller's hold loop and its key, the offered person's call (whisper, key, bridge, end)
+    "/voice/queue/wait": Rule(STANDARD | QUEUE, REQUIRED),
+    "/voice/queue/key": Rule(STANDARD | QUEUE | GATHER, REQUIRED),
+    "/voice/agent/whisper": Rule(STANDARD, REQUIRED),
+    "/voice/agent/accept": Rule(STANDARD | GATHER, REQUIRED),
+    "/voice/agent/bridge": Rule(STANDARD | DEQUEUE, REQUIRED),
+    "/voice/agent/done": Rule(STANDARD | DIAL | QUEUE, REQUIRED),
+    "/voice/agent/status": Rule(AGENT_STATUS, REQUIRED),
     # the fallback must answer whatever failed (the first webhook or an action): any call key, two needed
     "/voice/fallback": Rule(STEP | STATUS | FALLBACK, frozenset({"AccountSid", "CallSid"})),
 }
@@ -99,6 +111,11 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "DialCallSid": _sid("CA"),
     "RecordingSid": _sid("RE"),
     "ApplicationSid": _sid("AP"),
+    "QueueSid": _sid("QU"),
+    "DequeingCallSid": _sid("CA"),
+    "QueueResult": lambda v: len(v) <= 32 and v.isascii() and v.replace("-", "").isalpha() and v.islower(),
+    "QueueTime": _number, "QueuePosition": _number, "AvgQueueTime": _number, "CurrentQueueSize": _number,
+    "MaxQueueSize": _number,
     "CallStatus": CALL_STATUSES.__contains__,
     "DialCallStatus": DIAL_STATUSES.__contains__,
     "RecordingStatus": RECORDING_STATUSES.__contains__,

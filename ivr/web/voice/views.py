@@ -58,6 +58,9 @@ class _Webhook:
 
 def init_app(app: Flask) -> None:
     """Register the webhooks and their switchboard (on the app's container: ivr.web.services.init_app first)."""
+    from ivr.web.voice import agents  # noqa: F401 - the live queue's routes on this blueprint
+    from ivr.web.voice import waiting  # noqa: F401
+
     app.extensions[EXTENSION] = Switchboard(app.extensions["ivr"])
     app.register_blueprint(bp)
 

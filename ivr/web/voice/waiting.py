@@ -1,0 +1,1 @@
+"""The caller's side of the live queue: the hold loop (waitUrl) and its key press."""
