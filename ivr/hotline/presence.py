@@ -1,6 +1,6 @@
 """Staff presence for the live queue: a person's current status and the history of its changes.
 
-Not wired to pages, the API or the queue yet; the rules are here so that each of them calls the same function.
+The workbench, the API and the queue all change a status through `set_status`, so its rules hold for each.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from datetime import datetime
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 
 from ivr.core.errors import IvrError
@@ -94,6 +96,13 @@ def set_status(conn: Connection, user_id: int, status: str, now: datetime, *, re
         raise PresenceError(f"user {person.username!r} has no phone number, so calls cannot be put through: "
                             f"add one to the account before setting {status}")
     row = _stored(conn, user_id, lock=True)
+    if row is None and status != SIGNED_OUT:
+        # a person's first status: a signed_out row is made once (two first changes at a time: the second finds
+        # it and waits on its lock), then changed like any other
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(dialect.insert(staff_presence).values(user_id=user_id, status=SIGNED_OUT, since=now)
+                     .on_conflict_do_nothing(index_elements=["user_id"]))
+        row = _stored(conn, user_id, lock=True)
     before = _effective(row, now)
     if before.status == status:
         return False
@@ -102,10 +111,7 @@ def set_status(conn: Connection, user_id: int, status: str, now: datetime, *, re
                                                       reason=before.reason))
     until = now + timedelta(seconds=wrap_up_seconds) if status == WRAP_UP and wrap_up_seconds else None
     values = {"status": status, "reason": reason, "since": now, "until": until}
-    if row is None:
-        conn.execute(staff_presence.insert().values(user_id=user_id, **values))
-    else:
-        conn.execute(staff_presence.update().where(staff_presence.c.user_id == user_id).values(**values))
+    conn.execute(staff_presence.update().where(staff_presence.c.user_id == user_id).values(**values))
     conn.execute(presence_history.insert().values(user_id=user_id, at=now, status=status, reason=reason))
     return True
 

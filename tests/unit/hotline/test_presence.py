@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC
 from datetime import timedelta
 
@@ -126,3 +127,27 @@ def test_an_unknown_person_is_refused(engine, clock):
     with engine.begin() as conn, pytest.raises(PresenceError, match="unknown user id 4711"):
         presence.set_status(conn, 4711, "paused", clock())
 
+
+
+def test_two_first_changes_at_once_both_land_one_after_the_other(engine, clock):
+    with engine.begin() as conn:
+        anna = _person(conn, clock)
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def change(status: str) -> None:
+        try:
+            with engine.begin() as conn:
+                start.wait()
+                presence.set_status(conn, anna, status, clock())
+        except BaseException as exc:  # noqa: BLE001 - the test reports any failure of either thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=change, args=(status,)) for status in ("available", "paused")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with engine.connect() as conn:
+        assert sorted(change.status for change in presence.history(conn, anna, clock())) == ["available", "paused"]
