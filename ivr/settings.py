@@ -139,6 +139,8 @@ class Retention(_Model):
     closed_tasks_days: int = Field(default=90, ge=1)
     audit_days: int = Field(default=365, ge=1)
     failed_jobs_days: int = Field(default=7, ge=1)
+    queue_days: int = Field(default=90, ge=1)  # ended queue waits and their steps (offers, misses, connections)
+    presence_days: int = Field(default=30, ge=1)  # staff status history: kept short, it describes people at work
 
 
 class Web(_Model):

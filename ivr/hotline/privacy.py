@@ -26,6 +26,9 @@ from ivr.store.db import audit_log
 from ivr.store.db import callbacks
 from ivr.store.db import calls
 from ivr.store.db import events
+from ivr.store.db import presence_history
+from ivr.store.db import queue_entries
+from ivr.store.db import queue_log
 from ivr.store.db import task_history
 
 log = logging.getLogger(__name__)
@@ -116,6 +119,13 @@ def apply_retention(engine: Engine, settings: Settings, now: datetime) -> dict[s
             events.c.processed_at < before(keep.failed_jobs_days),
             sa.and_(events.c.processed_at.is_(None), events.c.created_at < before(keep.closed_tasks_days))),
         )).rowcount
+        # the live queue: ended waits and their steps; the staff status history (it describes people at work)
+        report["queue_waits_deleted"] = conn.execute(queue_entries.delete().where(
+            queue_entries.c.ended_at < before(keep.queue_days))).rowcount
+        report["queue_steps_deleted"] = conn.execute(queue_log.delete().where(
+            queue_log.c.at < before(keep.queue_days))).rowcount
+        report["presence_changes_deleted"] = conn.execute(presence_history.delete().where(
+            presence_history.c.at < before(keep.presence_days))).rowcount
         report["audit_entries_deleted"] = conn.execute(
             audit_log.delete().where(audit_log.c.at < before(keep.audit_days))).rowcount
     changed = {k: v for k, v in report.items() if v}

@@ -9,13 +9,18 @@ import pytest
 import sqlalchemy as sa
 
 from ivr.hotline import calls
+from ivr.hotline import presence
 from ivr.hotline import privacy
+from ivr.hotline import queueing
 from ivr.hotline import recordings
+from ivr.hotline import users
 from ivr.store.cipher import Cipher
 from ivr.store.db import audit_log
 from ivr.store.db import callbacks as callbacks_table
 from ivr.store.db import calls as calls_table
 from ivr.store.db import events
+from ivr.store.db import queue_entries
+from ivr.store.db import queue_log
 from ivr.store.db import task_history
 from tests.support.aged import aged_task
 from tests.support.aged import row
@@ -140,3 +145,24 @@ def test_events_and_audit_log_have_their_own_periods(engine, settings, clock):
     with engine.connect() as conn:
         assert sorted(conn.execute(sa.select(events.c.dedupe_key)).scalars()) == ["applied-recent", "waiting"]
         assert conn.execute(sa.select(audit_log.c.action)).scalars().all() == ["recent"]
+
+
+def test_queue_waits_and_staff_status_history_have_their_own_periods(engine, settings, clock):
+    keep = settings.config.retention
+    now = clock()
+    with engine.begin() as conn:
+        anna = users.create(conn, "anna", "a long test password", "staff", now, phone="+4920212345")
+        for sid, days in (("CAold", keep.queue_days + 1), ("CArecent", keep.queue_days - 1)):
+            at = now - timedelta(days=days)
+            queueing.join(conn, sid, "info", "ar", at)
+            queueing.finish(conn, sid, "abandoned", at)
+        waiting = queueing.join(conn, "CAwaiting", "info", "de", now - timedelta(days=keep.queue_days + 1))
+        for status, days in (("available", keep.presence_days + 1), ("paused", keep.presence_days - 1)):
+            presence.set_status(conn, anna, status, now - timedelta(days=days))
+    report = privacy.apply_retention(engine, settings, now)
+    assert report["queue_waits_deleted"] == 1 and report["presence_changes_deleted"] == 1
+    with engine.connect() as conn:
+        assert sorted(conn.execute(sa.select(queue_entries.c.call_sid)).scalars()) == ["CArecent", "CAwaiting"]
+        assert sorted(conn.execute(sa.select(queue_log.c.call_sid).distinct()).scalars()) == ["CArecent"]
+        assert [c.status for c in presence.history(conn, anna, now)] == ["paused"]
+        assert queueing.entry(conn, "CAwaiting") == waiting  # a caller still waiting is never deleted
