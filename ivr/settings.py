@@ -70,18 +70,10 @@ class Desk(_Model):
     number: str
     hours: dict[str, list[str]]
     callback_promise_hours: int = Field(ge=1, le=500)
-    connect: Literal["dial", "queue"] = "dial"  # dial: the desk's number; queue: a live queue (not available yet)
+    connect: Literal["dial", "queue"] = "dial"  # dial: the desk's number; queue: the desk's live queue
     max_wait: int = Field(default=600, ge=30, le=3600)  # seconds a caller waits in the queue at most
     wrap_up_seconds: int = Field(default=60, ge=1, le=900)  # after a call, then available again
     language_fallback_seconds: int = Field(default=60, ge=1, le=3600)  # then any available person is offered
-
-    @field_validator("connect")
-    @classmethod
-    def _connect(cls, value: str) -> str:
-        # Refused until the queue exists: a queue desk without it would send every caller to the callback capture.
-        if value == "queue":
-            raise ValueError("connect: queue is not available yet; use dial")
-        return value
 
     @field_validator("number")
     @classmethod

@@ -94,6 +94,7 @@ MANIFEST_HEADER = (
     "# files: status placeholder = espeak-ng output; status recorded = a human recording.\n"
     "# When you replace a file with a recording, set its status to recorded (and its sha256):\n"
     "# the script then never overwrites it.\n"
+    "# music: other clips (hold music) and their licence; scripts/hold_music.py writes hold/music.wav.\n"
 )
 
 
@@ -369,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         "languages": language_status(config, old.get("languages") or {}),
         "files": entries,
     }
+    if old.get("music"):  # the hold music (scripts/hold_music.py) with its licence: not this script's
+        manifest["music"] = old["music"]
     write_manifest(manifest_path, manifest)
     size_kib = folder_size(root, langs) / 1024
     print(f"wrote {written} files, kept {kept} recorded; {', '.join(langs)}: {size_kib:.0f} KiB in {root}")

@@ -96,6 +96,8 @@ class FlowConfig:
     entry_attempts: int
     recording_seconds: int
     callback_limit: int
+    desk_connect: Mapping[str, str] = field(default_factory=dict)
+    """Each desk's `connect` (dial or queue); a desk not named is dialled."""
     static: Mapping[str, str] = field(default_factory=dict)
     """Values put into prompt texts at compile time (controller, privacy_url)."""
     fingerprint: str = ""
@@ -265,5 +267,6 @@ def compile(sources: Sequence[Source], config: FlowConfig, audio_files: Collecti
         callback_limit=config.callback_limit,
         warnings=tuple(str(p) for p in problems),
         recordings=MappingProxyType(prompts.recordings),
+        desk_connect=MappingProxyType(dict(config.desk_connect)),
     )
     return bundle, problems

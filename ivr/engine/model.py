@@ -26,10 +26,31 @@ class NodeType(str, Enum):
     HANGUP = "hangup"
 
 
+class QueueLine(str, Enum):
+    """How a queue desk that is open by its hours can be reached right now."""
+
+    QUEUE = "queue"  # somebody is signed in: the caller waits in the desk's queue
+    NOBODY = "nobody"  # nobody is signed in: the no-one-available path at once
+    UNAVAILABLE = "unavailable"  # presence cannot be read (Redis down): the desk's number is dialled
+
+
+QUEUE_RESULTS = ("bridged", "bridging-in-process", "error", "hangup", "leave", "redirected",
+                 "redirected-from-bridged", "queue-full", "system-error")
+"""What Twilio reports as `QueueResult` on an `<Enqueue>` action; only bridged, hangup and leave are not errors."""
+LEAVE_REASONS = ("caller", "timeout", "closed", "nobody", "error")
+"""Why a caller left a queue: pressed 1, waited the desk's max_wait, desk closed, nobody signed in, bad input."""
+
+
+def queue_name(desk: str, language: str) -> str:
+    """Twilio's queue of a desk's callers in one language (at most 64 characters)."""
+    return f"{desk}-{language}"[:64]
+
+
 class Outcome(str, Enum):
     """How a call ended, as stored in the call record."""
 
     TRANSFERRED = "transferred"
+    ANSWERED = "answered"  # a person took the call from a desk's live queue
     CALLBACK_REQUESTED = "callback_requested"
     ABANDONED = "abandoned"
     ERROR = "error"
@@ -122,6 +143,11 @@ class Bundle:
     callback_limit: int
     warnings: tuple[str, ...] = ()
     recordings: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (prompt, language) -> audio URL
+    desk_connect: Mapping[str, str] = field(default_factory=dict)  # desk -> "dial" | "queue" (absent: dial)
+
+    def queues(self, desk: str) -> bool:
+        """True when callers reach this desk through its live queue rather than by dialling its number."""
+        return self.desk_connect.get(desk) == "queue"
 
     @property
     def flow(self) -> Flow:
@@ -169,6 +195,10 @@ class Event:
     recording_sid: str | None = None
     recording_duration: int | None = None
     call_sid: str = ""
+    queue_result: str | None = None  # Twilio's QueueResult on the <Enqueue> action (see QUEUE_RESULTS)
+    leave_reason: str | None = None  # why the caller left the queue (LEAVE_REASONS), from the queue entry
+    queue_time: int | None = None  # seconds the caller was in Twilio's queue
+    queue_position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +222,8 @@ class Context:
     callbacks_today: Callable[[str], int | None] = lambda phone: None
     announcement: Callable[[], Closure | None] = lambda: None
     overflow_number: Callable[[], str | None] = lambda: None
+    queue_line: Callable[[str], QueueLine] = lambda desk: QueueLine.UNAVAILABLE
+    """A queue desk's line now; without presence (the default) its number is dialled as before the queue."""
 
 
 # --- what a step returns -------------------------------------------------------------------------
@@ -244,6 +276,14 @@ class Dial:
 
 
 @dataclass(frozen=True)
+class Enqueue:
+    """Put the caller in a Twilio queue; Twilio asks the wait URL what they hear and posts `state` when they leave."""
+
+    queue: str
+    state: State
+
+
+@dataclass(frozen=True)
 class Record:
     """Record a voice message."""
 
@@ -263,7 +303,7 @@ class Hangup:
     """End the call."""
 
 
-Action = Speak | Gather | Dial | Record | Redirect | Hangup
+Action = Speak | Gather | Dial | Enqueue | Record | Redirect | Hangup
 
 
 @dataclass(frozen=True)
@@ -293,7 +333,15 @@ class Reached:
     outcome: Outcome
 
 
-Effect = CallbackRequested | RecordingAttached | Reached
+@dataclass(frozen=True)
+class Queued:
+    """The caller joins a desk's live queue: the person side must look for somebody to offer them to."""
+
+    desk: str
+    language: str
+
+
+Effect = CallbackRequested | RecordingAttached | Reached | Queued
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from ivr.engine.model import MAX_PATH
 from ivr.engine.model import Bundle
 from ivr.engine.model import Dial
 from ivr.engine.model import Effect
+from ivr.engine.model import Enqueue
 from ivr.engine.model import Gather
 from ivr.engine.model import Hangup
 from ivr.engine.model import Record
@@ -19,7 +20,7 @@ from ivr.engine.model import State
 from ivr.engine.model import Step
 from ivr.engine.model import Utterance
 
-_STATEFUL = (Gather, Dial, Record, Redirect)
+_STATEFUL = (Gather, Dial, Enqueue, Record, Redirect)
 """Actions that hand a state on to the next webhook."""
 
 

@@ -9,17 +9,24 @@ from ivr.engine.hours import DeskStatus
 from ivr.engine.model import Bundle
 from ivr.engine.model import Context
 from ivr.engine.model import Dial
+from ivr.engine.model import Enqueue
 from ivr.engine.model import Event
 from ivr.engine.model import Hangup
 from ivr.engine.model import Node
 from ivr.engine.model import NodeType
 from ivr.engine.model import Outcome
+from ivr.engine.model import Queued
+from ivr.engine.model import QueueLine
 from ivr.engine.model import Reached
 from ivr.engine.model import State
 from ivr.engine.model import Step
 from ivr.engine.model import Utterance
+from ivr.engine.model import queue_name
 from ivr.engine.output import Output
 
+LEAVE_PROMPTS = {"caller": None, "timeout": "queue_left_timeout", "closed": "queue_left_closed",
+                 "nobody": "queue_left_nobody"}
+"""What a caller who left a desk's queue hears before the callback capture (pressing 1 needs no words)."""
 MAX_INLINE = 32
 """Nodes one webhook may pass through without waiting for the caller (the validator forbids loops)."""
 
@@ -142,7 +149,18 @@ def _desk_enter(out: Output, node: Node, state: State, ctx: Context) -> None:
     desk = node.desk or ""
     out.effects.append(Reached(desk, None))  # type: ignore[arg-type]
     status = ctx.desk_status(desk)
-    if status.open:
+    line = ctx.queue_line(desk) if status.open and out.bundle.queues(desk) else None
+    if line is QueueLine.QUEUE:
+        out.effects.append(Queued(desk, state.lang))
+        out.flush()
+        out.actions.append(Enqueue(queue_name(desk, state.lang), state.but(sub="queued")))
+        return
+    if line is QueueLine.NOBODY:  # nobody signed in: never a queue, the callback at once
+        out.say("desk_busy")
+        out.say("cb_offer")
+        capture.offer(out, node, state, ctx)
+        return
+    if status.open:  # a dialled desk, or a queue desk whose presence cannot be read
         out.say("hold")
         out.flush()
         out.actions.append(Dial(out.bundle.desk_numbers[desk], state.but(sub="dialed"), out.bundle.dial_timeout))
@@ -162,7 +180,9 @@ def _desk_input(out: Output, node: Node, state: State, event: Event, ctx: Contex
     out.visited.append(node.id)
     sub, digits = state.sub, (event.digits or "").strip()
     desk = node.desk or ""
-    if sub == "dialed":
+    if sub == "queued":
+        _left_queue(out, node, state, event, ctx)
+    elif sub == "dialed":
         if event.dial_status in capture.ANSWERED:
             out.effects.append(Reached(desk, Outcome.TRANSFERRED))
             out.flush()
@@ -177,6 +197,29 @@ def _desk_input(out: Output, node: Node, state: State, event: Event, ctx: Contex
         capture.answer(out, node, state, event, ctx)
     else:
         _enter(out, state.but(sub=""), ctx)
+
+
+def _left_queue(out: Output, node: Node, state: State, event: Event, ctx: Context) -> None:
+    """The caller left the desk's queue (Twilio's `<Enqueue>` action): answered, gone, or the callback capture."""
+    desk = node.desk or ""
+    if event.queue_result == "bridged":
+        out.effects.append(Reached(desk, Outcome.ANSWERED))
+        out.flush()
+        out.actions.append(Hangup())
+        return
+    if event.queue_result == "hangup":
+        out.effects.append(Reached(desk, Outcome.ABANDONED))
+        out.actions.append(Hangup())
+        return
+    if event.queue_result == "leave" and event.leave_reason in LEAVE_PROMPTS:
+        prompt = LEAVE_PROMPTS[event.leave_reason]
+        if prompt is not None:
+            out.say(prompt)
+            out.say("cb_offer")
+    else:  # an unknown result, no queue entry, absurd numbers: the error path
+        out.say("desk_busy")
+        out.say("cb_offer")
+    capture.offer(out, node, state.but(sub=""), ctx)
 
 
 def _to_person(out: Output, state: State, ctx: Context) -> None:

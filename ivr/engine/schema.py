@@ -151,6 +151,15 @@ class TextReview(_Raw):
     note: str | None = None
 
 
+class MusicEntry(_Raw):
+    """A music clip the service plays (hold music), with where it comes from and its licence."""
+
+    licence: str = Field(min_length=1)  # an SPDX id, e.g. CC0-1.0
+    source: str = Field(min_length=1)  # who made it, or where it was found
+    seconds: float | None = None
+    sha256: str | None = None
+
+
 class AudioManifest(_Raw):
     """Which audio files exist, and which are placeholders or await review."""
 
@@ -159,6 +168,7 @@ class AudioManifest(_Raw):
     generator: str | None = None  # the tool that wrote the placeholders, for people reading the file
     languages: dict[str, TextReview] = Field(default_factory=dict)
     files: dict[str, AudioEntry] = Field(default_factory=dict)
+    music: dict[str, MusicEntry] = Field(default_factory=dict)  # path under ivr/static/audio -> its licence
 
 
 def json_schema() -> dict:

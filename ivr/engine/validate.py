@@ -18,7 +18,10 @@ BUILTIN_PROMPTS: dict[str, tuple[str, ...]] = {
     "announcement": ("emergency",),
     "desk": ("hold", "desk_busy", "closed_hours", "closed_holiday", "closed_today", "open_again", "cb_offer",
              "cb_choice", "cb_enter", "cb_readback", "cb_invalid", "cb_refused", "cb_country", "cb_created",
-             "cb_exists", "cb_limit", "consent", "record", "recorded", "no_one", "goodbye", "to_person"),
+             "cb_exists", "cb_limit", "consent", "record", "recorded", "no_one", "goodbye", "to_person",
+             # the live queue (a desk's `connect: queue` is config, so every desk node may need them)
+             "queue_position", "queue_wait_under", "queue_wait_about", "queue_wait_over", "queue_no_estimate",
+             "queue_offer", "queue_left_timeout", "queue_left_closed", "queue_left_nobody"),
 }
 """Prompts the engine speaks by itself for each kind of node."""
 BUILTIN_PROMPTS["callback"] = BUILTIN_PROMPTS["desk"]

@@ -44,6 +44,7 @@ def flow_config(config: FileConfig) -> FlowConfig:
         entry_attempts=config.callbacks.max_entry_attempts,
         recording_seconds=config.callbacks.recording_max_seconds,
         callback_limit=config.callbacks.per_number_daily_limit,
+        desk_connect={k: d.connect for k, d in config.desks.items()},
         static={"controller": config.privacy.controller, "privacy_url": config.privacy.url},
         fingerprint=config.model_dump_json(),
     )

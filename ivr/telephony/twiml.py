@@ -10,6 +10,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.engine.model import Action
 from ivr.engine.model import Dial
+from ivr.engine.model import Enqueue
 from ivr.engine.model import Gather
 from ivr.engine.model import Hangup
 from ivr.engine.model import Play
@@ -23,6 +24,10 @@ from ivr.engine.model import Utterance
 
 CONTENT_TYPE = "text/xml; charset=utf-8"
 RECORDING_CALLBACK = "/voice/recording"
+QUEUE_WAIT = "/voice/queue/wait"
+"""The waitUrl of every `<Enqueue>`: Twilio asks it what a waiting caller hears, again whenever a document ends."""
+QUEUE_KEY = "/voice/queue/key"
+"""Where a key pressed while waiting goes."""
 CACHE_SIZE = 4096
 """Rendered responses kept per process (node x language x retry x closed-state shapes)."""
 
@@ -56,6 +61,9 @@ def build(actions: tuple[Action, ...], base: str, url_for: UrlFor) -> VoiceRespo
             dial = response.dial(action=base + url_for(action.state), method="POST", timeout=action.timeout,
                                  answer_on_bridge=True)
             dial.number(action.number)
+        elif isinstance(action, Enqueue):
+            response.enqueue(action.queue, action=base + url_for(action.state), method="POST",
+                             wait_url=base + QUEUE_WAIT, wait_url_method="POST")
         elif isinstance(action, Record):
             response.record(action=base + url_for(action.state), method="POST", max_length=action.max_length,
                             finish_on_key="#", play_beep=True, timeout=5, trim="trim-silence",
@@ -83,6 +91,31 @@ class Renderer:
         if step.private:
             return self._render(step.actions, base)
         return self._cached(step.actions, base)
+
+
+def waiting(items: tuple[Utterance, ...], base: str, key_url: str, next_url: str) -> bytes:
+    """A waiting caller's next stretch: what they hear inside a one-key `<Gather>` (so 1 can be pressed any time),
+    then a `<Redirect>` to the wait URL again; a Gather that ends without a key falls through to it."""
+    response = VoiceResponse()
+    gather = TwGather(input="dtmf", action=base + key_url, method="POST", num_digits=1, timeout=1)
+    _speak(gather, items, base)
+    response.append(gather)
+    response.redirect(base + next_url, method="POST")
+    return response.to_xml().encode("utf-8")
+
+
+def leave() -> bytes:
+    """Take the caller out of the queue: Twilio posts the `<Enqueue>` action with QueueResult `leave`."""
+    response = VoiceResponse()
+    response.leave()
+    return response.to_xml().encode("utf-8")
+
+
+def redirect(url: str) -> bytes:
+    """Continue at another URL (absolute)."""
+    response = VoiceResponse()
+    response.redirect(url, method="POST")
+    return response.to_xml().encode("utf-8")
 
 
 def apology(base_number: str | None = None) -> bytes:

@@ -169,21 +169,21 @@ def test_an_unknown_config_key_is_refused_at_its_line(tmp_path, old, new, line, 
 
 def test_desks_are_dialled_with_the_queue_defaults_unless_configured():
     desks = load_settings(ENV).desks
-    assert {desk.connect for desk in desks.values()} == {"dial"}  # the shipped config: no desk on a queue yet
+    assert {k for k, desk in desks.items() if desk.connect == "queue"} == {"info", "helpers"}  # the shipped config
+    assert {desk.connect for k, desk in desks.items() if k not in ("info", "helpers")} == {"dial"}
     info = desks["info"]
     assert (info.max_wait, info.wrap_up_seconds, info.language_fallback_seconds) == (600, 60, 60)
 
 
 def test_queue_settings_of_a_desk_are_read(tmp_path):
-    path = _config(tmp_path, "    callback_promise_hours: 8\n", "    callback_promise_hours: 8\n    connect: dial\n"
-                   "    max_wait: 300\n    wrap_up_seconds: 30\n    language_fallback_seconds: 90\n")
+    path = _config(tmp_path, "    callback_promise_hours: 8\n    connect: queue\n", "    callback_promise_hours: 8\n"
+                   "    connect: dial\n    max_wait: 300\n    wrap_up_seconds: 30\n    language_fallback_seconds: 90\n")
     info = load_settings(dict(ENV, IVR_CONFIG=str(path))).desks["info"]
     assert (info.connect, info.max_wait, info.wrap_up_seconds, info.language_fallback_seconds) == ("dial", 300, 30, 90)
 
 
 @pytest.mark.parametrize(("value", "key", "message"), [
     ("connect: phone", "connect", "Input should be 'dial' or 'queue'"),
-    ("connect: queue", "connect", "connect: queue is not available yet; use dial"),
     ("max_wait: 0", "max_wait", "Input should be greater than or equal to 30"),
     ("max_wait: 86400", "max_wait", "Input should be less than or equal to 3600"),
     ("wrap_up_seconds: -5", "wrap_up_seconds", "Input should be greater than or equal to 1"),
@@ -191,7 +191,9 @@ def test_queue_settings_of_a_desk_are_read(tmp_path):
     ("language_fallback_seconds: 0", "language_fallback_seconds", "Input should be greater than or equal to 1"),
 ])
 def test_a_bad_queue_setting_of_a_desk_is_refused_at_its_line(tmp_path, value, key, message):
-    path = _config(tmp_path, "    callback_promise_hours: 8\n", f"    callback_promise_hours: 8\n    {value}\n")
+    lines = "    callback_promise_hours: 8\n    connect: queue\n"  # the information desk's last lines
+    changed = lines.replace("connect: queue", value) if key == "connect" else f"{lines}    {value}\n"
+    path = _config(tmp_path, lines, changed)
     with pytest.raises(ConfigError) as info:
         load_settings(dict(ENV, IVR_CONFIG=str(path)))
     where = f"desks.info.{key}"

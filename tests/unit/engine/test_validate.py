@@ -34,7 +34,9 @@ FLOW = textwrap.dedent("""\
 """)
 BUILTIN = ("invalid", "no_input", "hold", "desk_busy", "closed_hours", "closed_holiday", "closed_today", "open_again",
            "cb_offer", "cb_choice", "cb_enter", "cb_readback", "cb_invalid", "cb_refused", "cb_country", "cb_created",
-           "cb_exists", "cb_limit", "consent", "record", "recorded", "no_one", "goodbye", "to_person")
+           "cb_exists", "cb_limit", "consent", "record", "recorded", "no_one", "goodbye", "to_person",
+           "queue_position", "queue_wait_under", "queue_wait_about", "queue_wait_over", "queue_no_estimate",
+           "queue_offer", "queue_left_timeout", "queue_left_closed", "queue_left_nobody")
 PROMPTS = {pid: {"de": "Text", "fa": "Matn"} for pid in BUILTIN + ("who_menu",)}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from xml.etree import ElementTree
 
 from ivr.engine.model import Dial
+from ivr.engine.model import Enqueue
 from ivr.engine.model import Gather
 from ivr.engine.model import Hangup
 from ivr.engine.model import Play
@@ -17,6 +18,9 @@ from ivr.engine.model import Step
 from ivr.telephony.twiml import Renderer
 from ivr.telephony.twiml import apology
 from ivr.telephony.twiml import build
+from ivr.telephony.twiml import leave
+from ivr.telephony.twiml import redirect
+from ivr.telephony.twiml import waiting
 
 BASE = "https://hotline.example"
 STATE = State(node="menu", lang="de", version="v1")
@@ -70,6 +74,33 @@ def test_record_reports_the_recording_to_its_own_webhook():
     assert record.get("action") == BASE + "/voice/step?node=message&retries=0"
     assert record.get("recordingStatusCallback") == BASE + "/voice/recording"
     assert (record.get("maxLength"), record.get("finishOnKey"), record.get("playBeep")) == ("120", "#", "true")
+
+
+def test_enqueue_names_the_queue_its_action_and_the_wait_url():
+    (enqueue,) = parse([Enqueue("info-ar", STATE.at("desk_info", sub="queued"))])
+    assert (enqueue.tag, enqueue.text) == ("Enqueue", "info-ar")
+    assert enqueue.get("action") == BASE + "/voice/step?node=desk_info&retries=0"
+    assert (enqueue.get("waitUrl"), enqueue.get("waitUrlMethod"), enqueue.get("method")) == (
+        BASE + "/voice/queue/wait", "POST", "POST")
+
+
+def test_the_wait_answer_gathers_one_key_around_what_is_heard_then_asks_again():
+    root = ElementTree.fromstring(waiting((Say("Sie sind an Stelle 3.", "Polly.Vicki", "de-DE"),
+                                           Play("/static/audio/hold/music.wav")), BASE, "/voice/queue/key?n=45",
+                                          "/voice/queue/wait?n=45"))
+    gather, again = root
+    assert gather.tag == "Gather" and gather.get("action") == BASE + "/voice/queue/key?n=45"
+    assert (gather.get("numDigits"), gather.get("input"), gather.get("method")) == ("1", "dtmf", "POST")
+    assert gather.get("actionOnEmptyResult") is None  # no key: on to the Redirect, not to the key's URL
+    assert [(c.tag, c.text) for c in gather] == [("Say", "Sie sind an Stelle 3."),
+                                                 ("Play", BASE + "/static/audio/hold/music.wav")]
+    assert (again.tag, again.text, again.get("method")) == ("Redirect", BASE + "/voice/queue/wait?n=45", "POST")
+
+
+def test_leave_and_a_plain_redirect():
+    assert [c.tag for c in ElementTree.fromstring(leave())] == ["Leave"]
+    (again,) = ElementTree.fromstring(redirect(BASE + "/voice/queue/wait"))
+    assert (again.tag, again.text) == ("Redirect", BASE + "/voice/queue/wait")
 
 
 def test_redirect_and_hangup():
