@@ -1,18 +1,25 @@
-"""Supervisor figures, each one SQL aggregate over anonymous columns (they survive the retention clean-up)."""
+"""Supervisor figures, each one SQL aggregate over anonymous columns (they survive the retention clean-up), and the
+live queue's figures now (`live`: the live page, the API and /metrics read this one definition)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
+from datetime import time
 from datetime import timedelta
+from datetime import tzinfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ivr.hotline import queueing
 from ivr.store.db import callbacks
 from ivr.store.db import calls
+from ivr.store.db import queue_entries
+from ivr.store.db import queue_log
 
 OUTCOMES = ("transferred", "callback_requested", "abandoned", "error")
 """Call results in display order; calls still running or without a result count as "open"."""
@@ -140,3 +147,135 @@ def month_rows(conn: Connection, period: Period, now: datetime) -> list[tuple[st
                  ("service_level", level.week, level.desk, "within_promise", str(level.within)),
                  ("service_level", level.week, level.desk, "share", share)]
     return rows
+
+
+# --- the live queue: what supervisors, the API and /metrics see now ---
+
+SERVICE_SECONDS = 30
+"""The 115 promise: a call counts as served in time when a person took it within this many seconds."""
+SHORT_ABANDON_SECONDS = 5
+"""A caller who hung up within this many seconds of joining a queue is left out of the service level (a misdial or
+an immediate change of mind, no chance to answer); they still count as abandoned."""
+WAIT_BUCKETS = (5, 10, 15, 30, 60, 120, 300, 600)
+"""Upper bounds (seconds) of the wait-time histogram in /metrics."""
+AGENT_STATES = ("available", "busy", "wrap_up", "paused")
+"""How the live page, the API and /metrics count people signed in for a desk (signed_out people are not counted)."""
+
+
+@dataclass(frozen=True)
+class DeskLive:
+    """One queue desk now: who waits, who works, and today's figures (counts only, no person, no number).
+
+    Service level (`service_level`): of today's callers in the desk's queue (a caller joins only while the desk
+    is open, so every one was offered in service hours), the share a person took within SERVICE_SECONDS. Left out:
+    callers who hung up within SHORT_ABANDON_SECONDS, and callers still waiting who have not yet waited
+    SERVICE_SECONDS (undecided). Counted as not in time: everyone else who was not connected within
+    SERVICE_SECONDS, including callers who pressed 1 for a callback, were asked to leave (closed, nobody,
+    max_wait) or hung up later, and callers still waiting beyond it."""
+
+    desk: str
+    waiting: dict[str, int]  # language -> callers in the queue (waiting or being offered)
+    longest_wait_s: int  # the longest current wait, 0 when nobody waits
+    agents: dict[str, int]  # AGENT_STATES -> people of the desk
+    offered: int  # callers who joined today
+    answered: int  # of them, connected to a person (any wait)
+    within: int  # of them, connected within SERVICE_SECONDS
+    decided: int  # the service level's denominator
+    abandoned: int  # hung up while waiting today (short ones included)
+    short_abandoned: int  # of them, within SHORT_ABANDON_SECONDS
+    missed: int  # offers to a person not taken today
+    wait_buckets: tuple[int, ...] = ()  # waits decided today (connected or ended) <= each WAIT_BUCKETS bound
+    wait_count: int = 0
+    wait_sum: int = 0
+
+    @property
+    def waiting_total(self) -> int:
+        """Callers in the desk's queues, every language."""
+        return sum(self.waiting.values())
+
+    @property
+    def service_level(self) -> float | None:
+        """Share served within SERVICE_SECONDS among decided callers; None before the first one."""
+        return self.within / self.decided if self.decided else None
+
+
+def agent_state(status: str, busy_with: int | None) -> str | None:
+    """Where a person counts on the live page: busy (on a call or being offered one) first, else by status;
+    None for signed_out."""
+    if busy_with is not None:
+        return "busy"
+    return status if status in ("available", "wrap_up", "paused") else None
+
+
+def day_start(now: datetime, tz: tzinfo) -> datetime:
+    """Midnight of `now`'s local day, as an aware instant."""
+    local = now.astimezone(tz)
+    return datetime.combine(local.date(), time(0), tzinfo=tz)
+
+
+def live(conn: Connection, now: datetime, tz: tzinfo, desks: Sequence[str]) -> list[DeskLive]:
+    """The live figures of the given desks, in that order: three queries whatever the number of desks."""
+    wanted = list(desks)
+    waiting: dict[str, dict[str, int]] = {desk: {} for desk in wanted}
+    longest = dict.fromkeys(wanted, 0)
+    for found in queueing.waiting(conn):
+        if found.desk in waiting:
+            waiting[found.desk][found.language] = waiting[found.desk].get(found.language, 0) + 1
+            longest[found.desk] = max(longest[found.desk], found.waited(now))
+    people = {desk: dict.fromkeys(AGENT_STATES, 0) for desk in wanted}
+    for agent in queueing.agents(conn, now):
+        state = agent_state(agent.status, agent.busy_with)
+        if state is None:
+            continue
+        for desk in agent.desks:
+            if desk in people:
+                people[desk][state] += 1
+    today = _today(conn, day_start(now, tz), now, wanted)
+    return [DeskLive(desk, dict(sorted(waiting[desk].items())), longest[desk], people[desk], **today[desk])
+            for desk in wanted]
+
+
+def _today(conn: Connection, since: datetime, now: datetime, desks: list[str]) -> dict[str, dict]:
+    """Today's counts per desk from the queue entries that joined since local midnight (one aggregate)."""
+    e = queue_entries.c
+    connected = e.connected_at.is_not(None)
+    decided_wait = sa.and_(e.wait_seconds.is_not(None), sa.or_(connected, e.state == queueing.ENDED))
+    short = sa.and_(e.result == "abandoned", e.wait_seconds < SHORT_ABANDON_SECONDS)
+    # written without NOT: result and wait_seconds are NULL while a caller waits, and NOT NULL is not true
+    decided = sa.and_(sa.or_(e.result.is_(None), e.result != "abandoned", e.wait_seconds >= SHORT_ABANDON_SECONDS),
+                      sa.or_(e.state.not_in(queueing.LIVE), e.joined_at <= now - timedelta(seconds=SERVICE_SECONDS)))
+    within = sa.and_(connected, e.wait_seconds <= SERVICE_SECONDS)
+
+    def count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    columns = [e.desk, sa.func.count(), count(connected), count(within),
+               count(decided), count(e.result == "abandoned"), count(short),
+               count(decided_wait), sa.func.sum(sa.case((decided_wait, e.wait_seconds), else_=0))]
+    columns += [count(sa.and_(decided_wait, e.wait_seconds <= bound)) for bound in WAIT_BUCKETS]
+    query = sa.select(*columns).where(e.joined_at >= since, e.desk.in_(desks)).group_by(e.desk)
+    missed = sa.select(e.desk, sa.func.count()).select_from(
+        queue_log.join(queue_entries, queue_log.c.call_sid == e.call_sid)) \
+        .where(queue_log.c.kind == "missed", queue_log.c.at >= since, e.desk.in_(desks)).group_by(e.desk)
+    misses = {desk: int(n) for desk, n in conn.execute(missed)}
+    found = {desk: {"offered": 0, "answered": 0, "within": 0, "decided": 0, "abandoned": 0, "short_abandoned": 0,
+                    "missed": misses.get(desk, 0), "wait_buckets": (0,) * len(WAIT_BUCKETS), "wait_count": 0,
+                    "wait_sum": 0} for desk in desks}
+    for row in conn.execute(query):
+        values = [int(v or 0) for v in row[1:]]
+        found[row[0]].update(offered=values[0], answered=values[1], within=values[2], decided=values[3],
+                             abandoned=values[4], short_abandoned=values[5], wait_count=values[6],
+                             wait_sum=values[7], wait_buckets=tuple(values[8:]))
+    return found
+
+
+def live_json(figure: DeskLive) -> dict:
+    """A desk's live figures as the API and the live page's endpoint send them."""
+    level = figure.service_level
+    return {"waiting": figure.waiting_total, "waiting_by_language": figure.waiting,
+            "longest_wait_s": figure.longest_wait_s, "agents": dict(figure.agents),
+            "today": {"offered": figure.offered, "answered": figure.answered,
+                      f"answered_within_{SERVICE_SECONDS}s": figure.within, "decided": figure.decided,
+                      "service_level": None if level is None else round(level, 4),
+                      "abandoned": figure.abandoned, "short_abandoned": figure.short_abandoned,
+                      "offers_missed": figure.missed}}
