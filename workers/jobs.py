@@ -127,6 +127,7 @@ def _status(env: Container, conn: Connection, call_sid: str, payload: dict[str, 
 
 HANDLERS: dict[str, Callable[[Container, Connection, str, dict[str, Any], datetime], None]] = {
     "callback": _callback,
+    "queue": lambda env, conn, call_sid, payload, created: None,  # the caller joined a desk's queue (dispatch: to come)
     "reached": _reached,
     "recording": _recording,
     "recording_status": _recording,

@@ -235,6 +235,6 @@ def test_signed_forms_without_a_key_twilio_always_sends_get_403(client, caplog, 
                       st.lists(st.tuples(TEXT, TEXT), max_size=8).map(urlencode)))
 def test_webhook_form_parser_reads_bodies_as_the_standard_library_does(body):
     """The direct parser of Twilio's form (a hot-path shortcut) must agree with parse_qsl on any body."""
-    from ivr.web.voice.views import _pairs
+    from ivr.web.voice.webhook import pairs as _pairs
 
     assert _pairs(body) == parse_qsl(body, keep_blank_values=True)

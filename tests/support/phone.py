@@ -98,6 +98,15 @@ class Turn:
     def record(self) -> ET.Element | None:
         return self.first("Record")
 
+    @property
+    def enqueue(self) -> ET.Element | None:
+        return self.first("Enqueue")
+
+    @property
+    def left(self) -> bool:
+        """The document takes the caller out of the queue (`<Leave/>`)."""
+        return self.first("Leave") is not None
+
 
 @dataclass
 class Phone:
@@ -114,6 +123,9 @@ class Phone:
     status_seq: int = 0
     sent: list[tuple[str, dict[str, str], dict[str, str]]] = field(default_factory=list)
     """Every request as posted (URL, form, headers), for tests that replay or tamper with one."""
+    queue: dict[str, str] | None = None
+    """While the caller is in a Twilio queue: its Enqueue's action and waitUrl, and the queue figures Twilio sends
+    with each wait request (QueuePosition, QueueTime, CurrentQueueSize, QueueSid)."""
 
     def _params(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         """Twilio's standard parameters (shared/reference/twilio.md §2.1), as real payloads carry them: the
@@ -129,8 +141,10 @@ class Phone:
         return params
 
     def send(self, url: str, extra: dict[str, str] | None = None, expect: int = 200) -> tuple[int, bytes]:
-        """Post a signed webhook."""
+        """Post a signed webhook (in a queue's wait, with the queue's figures, as Twilio does)."""
         url = urljoin(self.base + "/", url)
+        if self.queue is not None and "/voice/queue/" in url:
+            extra = {**{k: v for k, v in self.queue.items() if k[0].isupper()}, **(extra or {})}
         params = self._params(extra)
         headers = {"X-Twilio-Signature": RequestValidator(self.token).compute_signature(url, params)}
         self.sent.append((url, params, headers))
@@ -143,10 +157,39 @@ class Phone:
         turn = Turn(url, check_twiml(body))
         self.turns.append(turn)
         verbs = turn.verbs
+        if turn.enqueue is not None:  # Twilio puts the caller in the queue and asks the waitUrl what they hear
+            self.queue = {"action": turn.enqueue.attrib["action"], "wait": turn.enqueue.attrib["waitUrl"],
+                          "QueueSid": "QU" + uuid.uuid4().hex, "QueuePosition": "1", "QueueTime": "0",
+                          "CurrentQueueSize": "1"}
+            return turn
+        if turn.left and self.queue is not None:  # out of the queue: Twilio posts the Enqueue's action at once
+            return self.queue_ends("leave")
         # Twilio runs verbs in order; a trailing Redirect after only speech is followed at once
         if verbs and verbs[-1].tag == "Redirect" and not any(v.tag in ("Gather", "Dial", "Record") for v in verbs):
             return self._turn(verbs[-1].text or "")
         return turn
+
+    def wait(self, position: int | None = None, queue_time: int | None = None, size: int | None = None,
+             url: str | None = None) -> Turn:
+        """Twilio asks what the waiting caller hears next: the Enqueue's waitUrl the first time, then the wait
+        document's Redirect (its Gather ended without a key); with the queue's figures as they are now."""
+        assert self.queue is not None, "the caller is in no queue"
+        for key, value in (("QueuePosition", position), ("QueueTime", queue_time), ("CurrentQueueSize", size)):
+            if value is not None:
+                self.queue[key] = str(value)
+        if url is None:
+            last = self.last.verbs[-1] if self.turns and self.last.verbs else None
+            url = last.text if last is not None and last.tag == "Redirect" and "/voice/queue/" in (last.text or "") \
+                else self.queue["wait"]
+        return self._turn(url or "")
+
+    def queue_ends(self, result: str, queue_time: int | None = None) -> Turn:
+        """The caller leaves Twilio's queue: the Enqueue's action with a QueueResult (bridged, leave, hangup, ...)."""
+        assert self.queue is not None, "the caller is in no queue"
+        queue, self.queue = self.queue, None
+        extra = {"QueueResult": result, "QueueSid": queue["QueueSid"],
+                 "QueueTime": str(queue_time) if queue_time is not None else queue["QueueTime"]}
+        return self._turn(queue["action"], extra)
 
     @property
     def last(self) -> Turn:

@@ -13,11 +13,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.container import Container
 from ivr.engine.model import Context
+from ivr.engine.model import QueueLine
 from ivr.engine.model import Reached
 from ivr.engine.model import Step
 from ivr.engine.phones import check_number
 from ivr.engine.phones import is_anonymous
 from ivr.hotline import callbacks
+from ivr.hotline import queueing
 from ivr.hotline.officehours import desk_status
 from ivr.hotline.officehours import overflow_number
 from ivr.store.callpaths import Tracker
@@ -109,7 +111,22 @@ class Switchboard:
             callbacks_today=asked(lambda phone: facts(phone).today),
             announcement=lambda: snap().announcement,
             overflow_number=asked(lambda: overflow_number(container.schedules, snap(), now)),
+            queue_line=asked(lambda desk: self.queue_line(desk, now)),
         )
+
+    def queue_line(self, desk: str, now: datetime) -> QueueLine:
+        """How a queue desk open by its hours is reached now: its queue when somebody is signed in for it, the
+        no-one path when nobody is, its number when Redis is down (nobody would be offered the caller: the choice
+        runs in the worker, reached through Redis) or presence cannot be read."""
+        container = self.container
+        if container.redis is None or not container.breaker.closed:
+            return QueueLine.UNAVAILABLE
+        try:
+            with container.engine.connect() as conn:
+                people = queueing.signed_in(conn, desk, now)
+        except SQLAlchemyError:
+            return QueueLine.UNAVAILABLE
+        return QueueLine.QUEUE if people else QueueLine.NOBODY
 
     def callback_facts(self, phone: str, now: datetime) -> CallbackFacts:
         """This number's open callback desks and its tasks of the last 24 hours, in one query (unknown on error)."""

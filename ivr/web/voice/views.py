@@ -1,59 +1,51 @@
-"""Twilio voice webhooks: incoming call, menu steps, status and recording callbacks, fallback."""
+"""Twilio voice webhooks: incoming call, menu steps (and the `<Enqueue>` action), status and recording callbacks,
+fallback."""
 
 from __future__ import annotations
 
 import logging
 import time
 from datetime import datetime
-from urllib.parse import unquote_plus
 
-from flask import Blueprint
 from flask import Flask
-from flask import Request
 from flask import Response
 from flask import abort
-from flask import g
 from flask import request
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.core.errors import UnknownNodeError
 from ivr.engine import runtime
+from ivr.engine.model import LEAVE_REASONS
+from ivr.engine.model import QUEUE_RESULTS
 from ivr.engine.model import CallbackRequested
 from ivr.engine.model import Event
+from ivr.engine.model import Queued
 from ivr.engine.model import Reached
 from ivr.engine.model import RecordingAttached
 from ivr.engine.model import Step
+from ivr.hotline import queueing
 from ivr.store.callpaths import CALL_KEY_TTL
 from ivr.telephony import params as webhook_rules
 from ivr.telephony import twiml
 from ivr.web.voice import callstate
 from ivr.web.voice.signatures import first_delivery
-from ivr.web.voice.signatures import is_valid
 from ivr.web.voice.stepcache import CachedStep
 from ivr.web.voice.switchboard import EXTENSION
 from ivr.web.voice.switchboard import Switchboard
 from ivr.web.voice.switchboard import switchboard
+from ivr.web.voice.webhook import ABSURD
+from ivr.web.voice.webhook import MAX_QUEUE_TIME
+from ivr.web.voice.webhook import Webhook
+from ivr.web.voice.webhook import bp
+from ivr.web.voice.webhook import fallback_number
+from ivr.web.voice.webhook import field
+from ivr.web.voice.webhook import queue_figure
+from ivr.web.voice.webhook import webhook
+from ivr.web.voice.webhook import xml
 
-bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
-MAX_FIELD = 512
-"""Longest form value we read; Twilio's are far shorter, anything longer is hostile."""
-MAX_BODY = 64 * 1024
-"""Largest webhook body parsed directly (the app's MAX_CONTENT_LENGTH refuses more)."""
-
-
-class _Webhook:
-    """What one webhook request carries, read once: the public base URL, Twilio's form and its fields."""
-
-    __slots__ = ("base", "form", "fields", "signature")
-
-    def __init__(self, base: str, form: list[tuple[str, str]], signature: str | None = None):
-        self.base, self.form, self.signature = base, form, signature  # form: (key, value) pairs in order
-        # each key's first value, as MultiDict.get would give it (a repeated key is refused by the rules)
-        self.fields = {k: v[:MAX_FIELD] for k, v in reversed(form)} if form else {}
-
-    def field(self, name: str) -> str:
-        return self.fields.get(name) or ""
+QUEUE_ENDS = {"bridged": "answered", "hangup": "abandoned"}
+"""Twilio's QueueResult -> how the wait ended (leave: the entry's reason; anything else: error)."""
 
 
 def init_app(app: Flask) -> None:
@@ -65,92 +57,49 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def _base_of(req: Request, board: Switchboard) -> str:
-    return board.container.settings.public_url or (req.scheme + "://" + req.host + req.script_root)
+def _join_queue(board: Switchboard, step: Step, call_sid: str, now: datetime) -> None:
+    """The step puts the caller in a desk's queue: its entry exists before Twilio asks the wait URL (a repeated
+    join returns the entry unchanged)."""
+    for effect in step.effects:
+        if isinstance(effect, Queued):
+            with board.container.engine.begin() as conn:
+                queueing.join(conn, call_sid, effect.desk, effect.language, now)
 
 
-def _split(body: str) -> list[tuple[str, str]]:
-    return [item.partition("=")[::2] for item in body.split("&") if item]  # type: ignore[misc]
+def _left_queue(board: Switchboard, fields: dict[str, str], now: datetime) -> tuple[Event, dict[str, object]]:
+    """Twilio's `<Enqueue>` action: end the caller's entry (once) and tell the engine how they left.
+
+    Bridged is answered, hangup abandoned; leave ends with the entry's reason (pressing 1 is a callback). An
+    unknown QueueResult, an absurd QueueTime or no entry is the error path. Returns the engine's event and what
+    the call record learns of the wait."""
+    call_sid, result = fields.get("CallSid", ""), fields.get("QueueResult", "")
+    waited = queue_figure(fields.get("QueueTime", ""), 0, MAX_QUEUE_TIME)
+    if result not in QUEUE_RESULTS or waited == ABSURD:
+        result = "error"
+    reason, facts = None, {}
+    try:
+        with board.container.engine.begin() as conn:
+            found = queueing.entry(conn, call_sid)
+            if found is None:
+                reason = "error"
+            else:
+                reason = found.leave_reason if found.leave_reason in LEAVE_REASONS else None
+                if result == "leave" and reason is None:
+                    result = "error"  # left without our asking (a REST call, a fault): not the caller's choice
+                ended = QUEUE_ENDS.get(result) or (("callback" if reason == "caller" else reason)
+                                                   if result == "leave" else "error")
+                done = queueing.finish(conn, call_sid, ended or "error", now) or found
+                facts = {"wait_seconds": done.wait_seconds if done.wait_seconds is not None else done.waited(now),
+                         "talk_seconds": done.talk_seconds, "agent_id": done.agent_id}
+    except SQLAlchemyError as exc:
+        log.error("call %s: queue entry not ended (%s), continuing", call_sid, type(exc).__name__)
+    event = Event(queue_result=result, leave_reason=reason, call_sid=call_sid,
+                  queue_time=None if waited in (None, ABSURD) else waited)
+    return event, facts
 
 
-def _pairs(body: str) -> list[tuple[str, str]]:
-    """A urlencoded body as (key, value) pairs, as parse_qsl reads it, in as few unquoting calls as possible."""
-    if "%" in body or "+" in body:
-        if "%26" in body or "%3D" in body or "%3d" in body:  # an escaped & or =: unquote item by item
-            return [(unquote_plus(key), unquote_plus(value)) for key, value in _split(body)]
-        body = unquote_plus(body)  # nothing escaped decodes to a separator: unquote it all at once, then split
-    return _split(body)
-
-
-def _form_of(req: Request) -> list[tuple[str, str]]:
-    if req.mimetype == "application/x-www-form-urlencoded" and (req.content_length or 0) <= MAX_BODY:
-        # Twilio always posts a small urlencoded form: parse it directly, skipping werkzeug's stream machinery
-        return _pairs(req.get_data(cache=False, parse_form_data=False).decode("utf-8", "replace"))
-    return list(req.form.items(multi=True))
-
-
-def _webhook() -> _Webhook:
-    """This request's webhook data (read by the signature check; each proxy lookup costs on the hot path)."""
-    hook = g.get("ivr_hook")
-    if hook is None:
-        req = request._get_current_object()  # type: ignore[attr-defined]
-        hook = g.ivr_hook = _Webhook(_base_of(req, switchboard()), _form_of(req))
-    return hook
-
-
-def _field(name: str) -> str:
-    return _webhook().field(name)
-
-
-def _xml(body: bytes, status: int = 200) -> Response:
-    return Response(body, status=status, content_type=twiml.CONTENT_TYPE)
-
-
-@bp.before_request
-def _check_signature() -> None:
-    """Signed by Twilio and shaped as Twilio sends it: else 403. (A replay is refused where it could do harm:
-    see `_answer`.)"""
-    board = switchboard()
-    settings = board.container.settings
-    req = request._get_current_object()  # type: ignore[attr-defined]
-    given = req.headers.get("X-Twilio-Signature")
-    hook = _Webhook(_base_of(req, board), _form_of(req), given)
-    if settings.validate_signatures:
-        query = req.query_string.decode("latin-1")
-        url = hook.base + req.path + ("?" + query if query else "")
-        if not is_valid(settings.twilio_auth_token, url, hook.form, given):
-            abort(403)
-    problem = webhook_rules.problem(req.path, hook.form, hook.fields, settings.twilio_account_sid)
-    if problem is not None:
-        log.warning("webhook %s refused: %s", req.path, problem)  # key names only, never values
-        abort(403)
-    g.ivr_hook = hook
-    return None
-
-
-@bp.after_request
-def _nosniff(response: Response) -> Response:
-    """No type sniffing of any answer (people's pages get it from ivr.web.headers, whose hook webhooks skip)."""
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@bp.errorhandler(Exception)
-def _apology(exc: Exception):
-    if isinstance(exc, HTTPException):
-        return exc
-    hook = g.get("ivr_hook")  # set only once the form passed the rules: its CallSid is safe to log
-    log.exception("call %s: error in %s, answering with the apology", hook.field("CallSid") if hook else "-",
-                  request.path)
-    return _xml(twiml.apology(_fallback_number()))
-
-
-def _fallback_number() -> str | None:
-    settings = switchboard().container.settings
-    return settings.desks[settings.config.hotline.fallback_desk].number
-
-
-def _record_effects(board: Switchboard, step: Step, call_sid: str, version: str) -> None:
+def _record_effects(board: Switchboard, step: Step, call_sid: str, version: str,
+                    queue_facts: dict[str, object] | None = None) -> None:
     now = board.container.clock()
     items = []  # one commit for all of this step's events
     for effect in step.effects:
@@ -165,13 +114,16 @@ def _record_effects(board: Switchboard, step: Step, call_sid: str, version: str)
         elif isinstance(effect, Reached) and effect.outcome is not None:
             items.append(("reached", call_sid, f"reached:{call_sid}:{effect.desk}:{effect.outcome.value}",
                            {"desk": effect.desk, "outcome": effect.outcome.value, "language": step.lang,
-                            "version": version, "at": now.isoformat(), "path": step.path}))
+                            "version": version, "at": now.isoformat(), "path": step.path, **(queue_facts or {})}))
+        elif isinstance(effect, Queued):  # the worker looks for somebody to offer the caller to
+            items.append(("queue", call_sid, f"queue:{call_sid}:{effect.desk}",
+                          {"desk": effect.desk, "language": effect.language, "at": now.isoformat()}))
     if items:
         board.intake.submit_many(items, now)
 
 
-def _answer(board: Switchboard, step: Step, hook: _Webhook, version: str, now: datetime, started: bool = False,
-            body: bytes | None = None, guarded: bool = False) -> Response:
+def _answer(board: Switchboard, step: Step, hook: Webhook, version: str, now: datetime, started: bool = False,
+            body: bytes | None = None, guarded: bool = False, queue_facts: dict[str, object] | None = None) -> Response:
     """Note the step, store its effects and answer it; a replayed step that could do harm is refused (409).
 
     A signed request is taken once (one Redis SET NX on its signature) when a replay could do harm: the step has
@@ -190,8 +142,9 @@ def _answer(board: Switchboard, step: Step, hook: _Webhook, version: str, now: d
         abort(409)
     board.track(call_sid, step, version, now, started=started)
     if step.effects:
-        _record_effects(board, step, call_sid, version)
-    return _xml(body if body is not None else board.renderer.render(step, hook.base))
+        _join_queue(board, step, call_sid, now)
+        _record_effects(board, step, call_sid, version, queue_facts)
+    return xml(body if body is not None else board.renderer.render(step, hook.base))
 
 
 def _remember(board: Switchboard, key: tuple, step: Step, version: str, base: str, touched: list[bool],
@@ -210,7 +163,7 @@ def _remember(board: Switchboard, key: tuple, step: Step, version: str, base: st
 @bp.post("/incoming")
 def incoming() -> Response:
     """Answer a new call: greeting and language menu."""
-    board, hook = switchboard(), _webhook()
+    board, hook = switchboard(), webhook()
     svc = board.container
     bundle, now = svc.store.current, svc.clock()
     key = (hook.base, "incoming", bundle.version)
@@ -227,11 +180,11 @@ def incoming() -> Response:
 @bp.post("/step")
 def step() -> Response:
     """Continue a call at the state carried in the URL."""
-    board, hook = switchboard(), _webhook()
+    board, hook = switchboard(), webhook()
     svc = board.container
     req = request._get_current_object()  # type: ignore[attr-defined]
     fields, field = hook.fields, hook.field
-    plain_keys = not any(k in fields for k in ("DialCallStatus", "RecordingUrl", "RecordingSid"))
+    plain_keys = not any(k in fields for k in ("DialCallStatus", "RecordingUrl", "RecordingSid", "QueueResult"))
     key = (hook.base, req.query_string, fields.get("Digits", "")) if plain_keys else None
     now = svc.clock()
     cached = board.menu_steps.get(key, svc.closures, now) if key else None
@@ -246,9 +199,13 @@ def step() -> Response:
                  bundle.version)
         state = state.but(version=bundle.version)
     duration = field("RecordingDuration")
-    event = Event(digits=field("Digits") or None, dial_status=field("DialCallStatus") or None,
-                  recording_url=field("RecordingUrl") or None, recording_sid=field("RecordingSid") or None,
-                  recording_duration=int(duration) if duration.isdigit() else None, call_sid=field("CallSid"))
+    queue_facts = None
+    if state.sub == "queued":  # the <Enqueue> action: the caller left the desk's queue
+        event, queue_facts = _left_queue(board, fields, now)
+    else:
+        event = Event(digits=field("Digits") or None, dial_status=field("DialCallStatus") or None,
+                      recording_url=field("RecordingUrl") or None, recording_sid=field("RecordingSid") or None,
+                      recording_duration=int(duration) if duration.isdigit() else None, call_sid=field("CallSid"))
     touched = [False, False]
     ctx = board.context(fields, now, touched)
     try:
@@ -259,7 +216,7 @@ def step() -> Response:
     guarded = touched[0] or bool(state.sub)  # read the world, or inside a desk or callback node
     if key:
         _remember(board, key, result, bundle.version, hook.base, touched, now, guarded)
-    return _answer(board, result, hook, bundle.version, now, guarded=guarded)
+    return _answer(board, result, hook, bundle.version, now, guarded=guarded, queue_facts=queue_facts)
 
 
 @bp.post("/status")
@@ -268,13 +225,13 @@ def status() -> tuple[str, int]:
     latest state. This process's last nodes of the call reach Redis before the job is queued (the intake's
     thread flushes the tracker first), so the webhook itself waits on no Redis round trip."""
     board = switchboard()
-    call_sid, call_status = _field("CallSid"), _field("CallStatus")
+    call_sid, call_status = field("CallSid"), field("CallStatus")
     if call_sid and call_status in webhook_rules.CALL_STATUSES:  # the rules refused others; kept for direct calls
         now = board.container.clock()
-        board.intake.submit("status", call_sid, f"status:{call_sid}:{call_status}:{_field('SequenceNumber')}",
-                          {"status": call_status, "duration": _field("CallDuration"),
-                           "from": webhook_rules.e164(_field("From")),  # a stored caller ID is E.164 or nothing
-                           "timestamp": _field("Timestamp"), "sequence": _field("SequenceNumber"),
+        board.intake.submit("status", call_sid, f"status:{call_sid}:{call_status}:{field('SequenceNumber')}",
+                          {"status": call_status, "duration": field("CallDuration"),
+                           "from": webhook_rules.e164(field("From")),  # a stored caller ID is E.164 or nothing
+                           "timestamp": field("Timestamp"), "sequence": field("SequenceNumber"),
                            "received_at": now.isoformat(), "received_ns": time.time_ns()}, now)
     return "", 204
 
@@ -283,16 +240,16 @@ def status() -> tuple[str, int]:
 def recording() -> tuple[str, int]:
     """Take a recording status callback; a job copies the recording and deletes it at Twilio."""
     board = switchboard()
-    call_sid, sid = _field("CallSid"), _field("RecordingSid")
-    if call_sid and sid and _field("RecordingStatus") in webhook_rules.RECORDING_STATUSES:
+    call_sid, sid = field("CallSid"), field("RecordingSid")
+    if call_sid and sid and field("RecordingStatus") in webhook_rules.RECORDING_STATUSES:
         now = board.container.clock()
-        board.intake.submit("recording_status", call_sid, f"recording_status:{sid}:{_field('RecordingStatus')}",
-                          {"sid": sid, "url": _field("RecordingUrl"), "status": _field("RecordingStatus"),
-                           "duration": _field("RecordingDuration")}, now)
+        board.intake.submit("recording_status", call_sid, f"recording_status:{sid}:{field('RecordingStatus')}",
+                          {"sid": sid, "url": field("RecordingUrl"), "status": field("RecordingStatus"),
+                           "duration": field("RecordingDuration")}, now)
     return "", 204
 
 
 @bp.post("/fallback")
 def fallback() -> Response:
     """Twilio's Fallback URL: a valid answer that needs neither Redis nor the database."""
-    return _xml(twiml.apology(_fallback_number()))
+    return xml(twiml.apology(fallback_number()))
