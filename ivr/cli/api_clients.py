@@ -17,7 +17,8 @@ def api_clients() -> None:
 @api_clients.command("create")
 @click.argument("name")
 @click.option("--scope", "scopes", multiple=True, required=True,
-              help="callbacks:read, callbacks:write, calls:read, desks:read, closures:write or admin; repeatable.")
+              help="callbacks:read, callbacks:write, calls:read, desks:read, closures:write, agents:write or admin; "
+                   "repeatable.")
 @pass_container()
 def api_clients_create(container: Container, name: str, scopes: tuple[str, ...]) -> None:
     """Create a client and print its token once (it is stored only as a hash)."""

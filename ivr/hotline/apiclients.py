@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ivr.store.db import api_clients
 
-SCOPES = ("callbacks:read", "callbacks:write", "calls:read", "desks:read", "closures:write", "admin")
+SCOPES = ("callbacks:read", "callbacks:write", "calls:read", "desks:read", "closures:write", "agents:write", "admin")
 """What a client may be granted; `admin` covers everything."""
 _RESOURCE = {"callbacks": "callbacks", "calls": "calls", "desks": "desks", "announcement": "closures",
-             "overflow": "closures"}
+             "overflow": "closures", "agents": "agents"}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 
 

@@ -22,8 +22,11 @@ from ivr.hotline import audit
 from ivr.hotline import callbacks
 from ivr.hotline import calls
 from ivr.hotline import closures
+from ivr.hotline import figures
+from ivr.hotline import users
 from ivr.hotline.officehours import desk_status
 from ivr.web import inputs
+from ivr.web import staffstatus
 from ivr.web.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -45,6 +48,12 @@ class ClosureBody(inputs.Body):
     reason: str = Field("", max_length=500)
     message: dict[Annotated[str, Field(max_length=16)], Annotated[str, Field(max_length=1000)]] = \
         Field(default_factory=dict, max_length=32)
+
+
+class StatusBody(inputs.Body):
+    """PUT /api/agents/<username>/status."""
+
+    status: str = Field(max_length=32)
 
 
 class OverflowBody(ClosureBody):
@@ -154,17 +163,44 @@ def list_desks():
         snapshot = closures.read(svc.engine).active(now)
     except SQLAlchemyError:
         snapshot = svc.closures.get(now)
+    with svc.engine.connect() as conn:  # the live page's figures, counts only
+        live = {figure.desk: figure for figure in figures.live(conn, now, svc.tz, list(svc.settings.desks))}
     desks = []
     for desk_id, desk in svc.settings.desks.items():
         status = desk_status(svc.schedules, snapshot, desk_id, now)
         closure = status.closure
+        queue = figures.live_json(live[desk_id])
         desks.append({
             "id": desk_id, "name": desk.name.get("de") or desk_id, "open_now": status.open,
             "reason": status.reason, "next_open": _iso(status.next_open),
             "closure": None if closure is None else {"until": _iso(closure.until), "reason": closure.reason,
                                                      "message": dict(closure.message)},
+            "connect": desk.connect, "waiting": queue["waiting"], "longest_wait_s": queue["longest_wait_s"],
+            "agents": queue["agents"], "queue": queue,
         })
     return jsonify(desks=desks)
+
+
+@bp.put("/agents/<username>/status")
+@token_required
+def set_agent_status(username: str):
+    """Set a person's status: {"status": "available" | "paused" | "signed_out"} (scope agents:write)."""
+    body = inputs.json_body(StatusBody)
+    if body.status not in staffstatus.SETTABLE:
+        abort(400, str(staffstatus.unknown(body.status)))
+    svc = services()
+    try:
+        with svc.engine.connect() as conn:
+            user_id = users.user_id(conn, username[:64])
+    except users.UserError:
+        abort(404, "no such user")
+    try:
+        changed = staffstatus.change(svc, user_id, body.status, g.actor)
+    except staffstatus.StatusRefused as exc:
+        abort(exc.code, str(exc))
+    mine = staffstatus.own(svc, user_id)
+    return jsonify(username=username, status=mine.status, since=_iso(mine.since), reason=mine.reason,
+                   changed=changed)
 
 
 def _set(desk: str, kind: str, value: str | None = None):
