@@ -16,7 +16,7 @@ alternated in the same run. Usage:
 
     .venv/bin/python -m bench.queue sim [--scenarios 200/10,150/60] [--warm-up 60/30] [--runs 20] [--seed 1]
                                         [--json out.json]
-    .venv/bin/python -m bench.queue latency [--waiting 20,200] [--requests 2000] [--rounds 3]
+    .venv/bin/python -m bench.queue latency [--waiting 20,200] [--requests 1000] [--rounds 3] [--concurrency 1,8]
                                             [--database-url postgresql://...]   # emptied first!
 """
 
@@ -530,13 +530,15 @@ SERVED_AT = "2026-11-24T09:00:00+00:00"
 def _seed(engine, waiting: int, prefix: str) -> None:
     """One person signed in for the information desk, handle times on record, `waiting` more callers in its
     queues."""
+    import sqlalchemy as sa
+
     from ivr.hotline import presence
     from ivr.hotline import users
 
     now = datetime.fromisoformat(SERVED_AT)
     languages = list(LANGUAGE_MIX["info"])
     with engine.begin() as conn:
-        if users.user_id(conn, "bench-anna") is None:
+        if not conn.execute(sa.text("SELECT 1 FROM users WHERE username = 'bench-anna'")).first():
             anna = users.create(conn, "bench-anna", "a long bench password", "staff", now, phone="+4915112345678",
                                 languages=("de", "ar"))
             users.add_desk(conn, "bench-anna", "info")
@@ -546,7 +548,7 @@ def _seed(engine, waiting: int, prefix: str) -> None:
                     queueing.note_handle_time(conn, "info", language, seconds, now)
         for number in range(waiting):
             queueing.join(conn, f"CA{prefix}{number:028x}", "info", languages[number % len(languages)],
-                          now - timedelta(seconds=waiting - number))
+                          now - timedelta(milliseconds=waiting - number))
 
 
 def _form(sid: str, place: int, size: int, queue_time: int) -> dict[str, str]:
@@ -556,21 +558,44 @@ def _form(sid: str, place: int, size: int, queue_time: int) -> dict[str, str]:
             "CurrentQueueSize": str(size), "AvgQueueTime": "30"}
 
 
-def _measure(session, base: str, requests_: list[tuple[str, dict[str, str]]], token: str,
-             check: Callable[[bytes], bool]) -> list[float]:
-    """POST each signed request one at a time; the seconds each took (every answer checked)."""
+Request = tuple[str, str, dict[str, str]]
+"""(kind, path, form) of one signed POST."""
+CHECKS: dict[str, Callable[[bytes], bool]] = {
+    "incoming": lambda body: b"<Gather" in body,  # the language menu
+    # a wait request without `n` is announced (the next one due 45 s on, never the 600 of the music-only kind)
+    "wait (announcement)": lambda body: b"<Gather" in body and b"<Leave" not in body and b"wait?n=600<" not in body,
+    "wait (hold only)": lambda body: b"<Leave" not in body and b"wait?n=600<" in body,  # not due: music only
+}
+
+
+def _measure(base: str, batch: list[Request], token: str, concurrency: int) -> dict[str, list[float]]:
+    """POST the signed requests in order over `concurrency` connections (each its own share, kinds interleaved);
+    the seconds each took by kind. Every answer is checked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
     from twilio.request_validator import RequestValidator
 
     validator = RequestValidator(token)
-    timings = []
-    for path, form in requests_:
-        url = base + path
-        headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
-        started = time.perf_counter()
-        response = session.post(url, data=form, headers=headers, timeout=10)
-        timings.append(time.perf_counter() - started)
-        if response.status_code != 200 or not check(response.content):
-            raise AssertionError(f"{path}: {response.status_code} {response.content[:300]!r}")
+
+    def send(share: list[Request]) -> list[tuple[str, float]]:
+        took = []
+        with requests.Session() as session:
+            for kind, path, form in share:
+                url = base + path
+                headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
+                started = time.perf_counter()
+                response = session.post(url, data=form, headers=headers, timeout=10)
+                took.append((kind, time.perf_counter() - started))
+                if response.status_code != 200 or not CHECKS[kind](response.content):
+                    raise AssertionError(f"{kind} {path}: {response.status_code} {response.content[:300]!r}")
+        return took
+
+    timings: dict[str, list[float]] = {kind: [] for kind in CHECKS}
+    with ThreadPoolExecutor(concurrency) as pool:
+        for took in pool.map(send, [batch[i::concurrency] for i in range(concurrency)]):
+            for kind, seconds in took:
+                timings[kind].append(seconds)
     return timings
 
 
@@ -580,9 +605,21 @@ def _cuts(timings: list[float]) -> dict[str, float]:
             "max_ms": round(max(timings) * 1000, 1)}
 
 
-def main_latency(args: argparse.Namespace) -> dict:
-    import requests
+def _batch(rnd: int, waiting: int, placed: list[tuple[str, int]], count: int) -> list[Request]:
+    """`count` requests of each kind, interleaved: a fresh call's first request (the cached answer), a waiting
+    caller's announcement, a waiting caller's stretch of music."""
+    batch: list[Request] = []
+    for i in range(count):
+        fresh = {k: v for k, v in _form(f"CA{rnd:02x}{waiting:04x}{i:026x}", 1, 1, 0).items()
+                 if not k.startswith(("Queue", "Current", "Avg"))}
+        sid, place = placed[i % len(placed)]
+        batch += [("incoming", "/voice/incoming", fresh),
+                  ("wait (announcement)", "/voice/queue/wait", _form(sid, place, waiting, 20)),
+                  ("wait (hold only)", "/voice/queue/wait?n=600", _form(sid, place, waiting, 20))]
+    return batch
 
+
+def main_latency(args: argparse.Namespace) -> dict:
     from bench.burst import TOKEN
     from bench.burst import Hotline
     from bench.burst import _prepare_database
@@ -590,12 +627,8 @@ def main_latency(args: argparse.Namespace) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="ivr-queue-"))
     _prepare_database(args.database_url)
     hotline = Hotline(tmp, args.database_url).start(workers=0)
-    hotline.clock.write_text(SERVED_AT)
-    report: dict[str, dict] = {}
-    session = requests.Session()
-    def announced(body: bytes) -> bool:
-        return b"<Gather" in body and b"<Leave" not in body
-
+    hotline.clock.write_text(SERVED_AT)  # the clock stands still: every wait stays below max_wait
+    report: dict[str, dict] = {"database": "postgresql" if args.database_url else "sqlite"}
     try:
         total = 0
         for waiting in [int(x) for x in args.waiting.split(",")]:
@@ -604,36 +637,28 @@ def main_latency(args: argparse.Namespace) -> dict:
             with hotline.engine.connect() as conn:
                 live = queueing.waiting(conn, "info")
             places: dict[str, int] = {}
-            placed = []  # every waiting caller with their place in their language's queue
+            placed = []  # every waiting caller with their place in their language's queue (QueuePosition)
             for found in live:
                 places[found.language] = places.get(found.language, 0) + 1
                 placed.append((found.call_sid, places[found.language]))
-            runs: dict[str, list[float]] = {"incoming": [], "wait (announcement)": [], "wait (hold only)": []}
-            for rnd in range(args.rounds):
-                fresh = [("/voice/incoming", {k: v for k, v in _form(f"CA{rnd:02x}{waiting:04x}{i:026x}", 1, 1, 0)
-                                              .items() if not k.startswith(("Queue", "Current", "Avg"))})
-                         for i in range(args.requests)]
-                wait = [("/voice/queue/wait", _form(sid, place, waiting, 20))
-                        for sid, place in (placed[i % len(placed)] for i in range(args.requests))]
-                hold = [("/voice/queue/wait?n=600", form) for _, form in wait]
-                if rnd == 0:  # warm-up, and every kind of answer checked once more
-                    _measure(session, hotline.base, fresh[:50], TOKEN, lambda body: b"<Gather" in body)
-                    _measure(session, hotline.base, wait[:50], TOKEN, announced)
-                runs["incoming"] += _measure(session, hotline.base, fresh, TOKEN, lambda body: b"<Gather" in body)
-                runs["wait (announcement)"] += _measure(session, hotline.base, wait, TOKEN,
-                                                        lambda body: announced(body) and b"<Say" in body)
-                runs["wait (hold only)"] += _measure(session, hotline.base, hold, TOKEN,
-                                                     lambda body: announced(body) and b"<Say" not in body)
-            report[str(waiting)] = {kind: _cuts(timings) for kind, timings in runs.items()}
-            print(f"\n{waiting} callers waiting at the information desk ({args.rounds} rounds x {args.requests} "
-                  f"requests each, one at a time, alternated)")
-            print(f"{'request':<24}{'n':>7}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
-            for kind, row in report[str(waiting)].items():
-                print(f"{kind:<24}{row['requests']:>7}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}{row['max_ms']:>9.1f}")
+            assert len(placed) == waiting, (len(placed), waiting)
+            for concurrency in [int(x) for x in args.concurrency.split(",")]:
+                _measure(hotline.base, _batch(0xff, waiting + concurrency, placed, 100), TOKEN, concurrency)  # warm
+                runs: dict[str, list[float]] = {kind: [] for kind in CHECKS}
+                for rnd in range(args.rounds):
+                    batch = _batch(rnd * 16 + concurrency, waiting, placed, args.requests)
+                    for kind, timings in _measure(hotline.base, batch, TOKEN, concurrency).items():
+                        runs[kind] += timings
+                key = f"{waiting} waiting, {concurrency} at a time"
+                report[key] = {kind: _cuts(timings) for kind, timings in runs.items()}
+                print(f"\n{waiting} callers waiting at the information desk, {concurrency} request(s) at a time "
+                      f"({args.rounds} rounds x {args.requests} requests of each kind, interleaved)")
+                print(f"{'request':<24}{'n':>7}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+                for kind, row in report[key].items():
+                    print(f"{kind:<24}{row['requests']:>7}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}"
+                          f"{row['max_ms']:>9.1f}")
     finally:
-        session.close()
         hotline.stop()
-    report["database"] = "postgresql" if args.database_url else "sqlite"
     return report
 
 
@@ -653,6 +678,7 @@ def main() -> None:
     latency = sub.add_parser("latency", help="the wait answer on a real server against the cached first answer")
     latency.add_argument("--waiting", default="20,200", help="callers waiting; a comma list runs each (growing)")
     latency.add_argument("--requests", type=int, default=1000, help="requests per kind and round")
+    latency.add_argument("--concurrency", default="1,8", help="requests in flight; a comma list runs each")
     latency.add_argument("--rounds", type=int, default=3)
     latency.add_argument("--database-url", help="PostgreSQL URL (its public schema is dropped); default SQLite")
     for part in (sim, latency):
