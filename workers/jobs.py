@@ -21,6 +21,7 @@ from ivr.engine.phones import is_anonymous
 from ivr.hotline import callbacks
 from ivr.hotline import calls
 from ivr.hotline import privacy
+from ivr.hotline import queueing
 from ivr.hotline import recordings
 from ivr.hotline import worklist
 from ivr.store import jobqueue as queue
@@ -31,6 +32,8 @@ from ivr.telephony.params import e164
 from workers import context
 
 log = logging.getLogger(__name__)
+QUEUE_OUTCOMES = frozenset({"answered", "abandoned"})
+"""Outcomes of a call that waited in a desk's queue; their record takes the wait, talk and who answered."""
 PATH_SETTLE_SECONDS = 2 * FLUSH_SECONDS
 """How long after a final status callback every web process has written the call's path."""
 # built once: statement construction costs more CPU than SQLite running them, and this runs for every event
@@ -49,18 +52,50 @@ def _at(payload: dict[str, Any], key: str, default: datetime) -> datetime:
 def _callback(env: Container, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
     at = _at(payload, "at", created)
     desk = payload["desk"]
-    promise = env.settings.desks[desk].callback_promise_hours
-    due = env.schedules[desk].add_service_hours(at, promise)
+    config = env.settings.desks[desk]
+    waited = queueing.entry(conn, call_sid) if config.connect == "queue" else None
+    queued_at = waited.joined_at if waited is not None and waited.desk == desk else None
+    promise = config.callback_promise_hours
+    # a caller who waited in the desk's queue keeps their place: due as if they had asked when they joined it
+    due = env.schedules[desk].add_service_hours(min(queued_at or at, at), promise)
     task_id, new = callbacks.create(conn, desk, payload["phone"], payload["language"], call_sid, at, due,
-                                    at.astimezone(env.tz).date())
+                                    at.astimezone(env.tz).date(), queued_at=queued_at)
     calls.note_reached(conn, call_sid, desk, "callback_requested", payload.get("language"), payload.get("version"),
                        at, env.tz, payload.get("path"))
     log.info("call %s: callback task %s for %s (%s)", call_sid, task_id, desk, "new" if new else "existing")
+    if queued_at is not None:
+        _request_dispatch(env, desk)  # a person offered this caller is free again
 
 
 def _reached(env: Container, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
-    calls.note_reached(conn, call_sid, payload["desk"], payload["outcome"], payload.get("language"),
-                       payload.get("version"), _at(payload, "at", created), env.tz, payload.get("path"))
+    desk, outcome, at = payload["desk"], payload["outcome"], _at(payload, "at", created)
+    waited = queueing.entry(conn, call_sid) if outcome in QUEUE_OUTCOMES else None
+    facts = None
+    if waited is not None and waited.desk == desk:
+        facts = {"wait_seconds": waited.wait_seconds, "talk_seconds": waited.talk_seconds,
+                 "answered_by": waited.agent_id if outcome == "answered" else None}
+    calls.note_reached(conn, call_sid, desk, outcome, payload.get("language"), payload.get("version"), at, env.tz,
+                       payload.get("path"), queue=facts)
+    if waited is None or waited.desk != desk:
+        return
+    if outcome == "answered" and waited.talk_seconds is not None and desk in env.settings.desks:
+        queueing.note_handle_time(conn, desk, waited.language,
+                                  waited.talk_seconds + env.settings.desks[desk].wrap_up_seconds, at)
+    _request_dispatch(env, desk)  # a person offered this caller is free again; their ringing phone is stopped
+
+
+def _queued(env: Container, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
+    """A caller joined a desk's queue: the worker looks for somebody to offer them to."""
+    _request_dispatch(env, payload["desk"])
+
+
+def _request_dispatch(env: Container, desk: str) -> None:
+    if env.redis is None:
+        return
+    try:
+        queue.request_dispatch(env.redis, desk)
+    except redis.RedisError as exc:  # the sweep asks again within seconds
+        log.warning("dispatch of %s not requested (%s)", desk, type(exc).__name__)
 
 
 def _recording(env: Container, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
@@ -127,7 +162,7 @@ def _status(env: Container, conn: Connection, call_sid: str, payload: dict[str, 
 
 HANDLERS: dict[str, Callable[[Container, Connection, str, dict[str, Any], datetime], None]] = {
     "callback": _callback,
-    "queue": lambda env, conn, call_sid, payload, created: None,  # the caller joined a desk's queue (dispatch: to come)
+    "queue": _queued,
     "reached": _reached,
     "recording": _recording,
     "recording_status": _recording,

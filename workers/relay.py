@@ -1,4 +1,5 @@
-"""The outbox relay: queues stored events that never reached Redis, and imports spooled ones."""
+"""The outbox relay: queues stored events that never reached Redis, imports spooled ones, and runs the live queue's
+safety sweep."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ivr.container import Container
 from ivr.store import jobqueue as queue
 from ivr.store import outbox as events
 from ivr.store.db import events as table
+from workers import dispatch
 from workers import reaper
 
 log = logging.getLogger(__name__)
@@ -66,13 +68,29 @@ def schedule_retention(env: Container, now: float | None = None) -> None:
     queue.enqueue_maintenance(env.redis, "workers.jobs.retention_sweep", job_id=f"retention-{slot}")
 
 
+def sweep_queue(env: Container) -> None:
+    """The live queue's safety sweep (workers.dispatch.sweep), by one worker of all in each period."""
+    if env.redis is not None and dispatch.sweep_due(env.redis):
+        try:
+            dispatch.sweep(env)
+        except (redis.RedisError, SQLAlchemyError, OSError):
+            raise
+        except Exception:  # a bug must not stop the relay thread (and with it the outbox)
+            log.exception("queue sweep failed")
+
+
 def run_forever(env: Container, stop: threading.Event, interval: float = RELAY_INTERVAL) -> None:
-    """Relay until `stop` is set, and queue the retention sweep; outages of Redis or the database only delay it."""
+    """Relay until `stop` is set, and queue the retention sweep; between two relay passes, the live queue's sweep
+    every SWEEP_SECONDS. Outages of Redis or the database only delay them."""
+    next_relay = 0.0
     while not stop.is_set():
         try:
-            relay_once(env)
-            if env.redis is not None:
-                schedule_retention(env)
+            if time.monotonic() >= next_relay:
+                next_relay = time.monotonic() + interval
+                relay_once(env)
+                if env.redis is not None:
+                    schedule_retention(env)
+            sweep_queue(env)
         except (redis.RedisError, SQLAlchemyError, OSError) as exc:
             log.warning("relay pass failed, will retry: %s", type(exc).__name__)
-        stop.wait(interval)
+        stop.wait(min(interval, dispatch.SWEEP_SECONDS))

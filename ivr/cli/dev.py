@@ -119,10 +119,13 @@ def dev(port: int, host: str) -> None:
     try:
         if subprocess.run([sys.executable, "-m", "ivr", "db", "upgrade"], env=env).returncode:
             raise click.ClickException("the database migration failed; see its output above")
-        children.append(subprocess.Popen([sys.executable, "-m", "ivr", "worker"], env=env))
+        base = f"http://{host}:{port}"
+        # the worker rings offered people with webhook URLs; it has no request to learn the address from, so it
+        # gets the one the web answers at here (the web itself keeps deriving it from each request)
+        children.append(subprocess.Popen([sys.executable, "-m", "ivr", "worker"],
+                                         env={"IVR_PUBLIC_URL": base, **env}))
         children.append(subprocess.Popen(
             [sys.executable, "-m", *gunicorn_logging.command(factory, f"{host}:{port}")], env=env))
-        base = f"http://{host}:{port}"
         click.echo(f"""
   Hotline running.
     Voice URL (Twilio number, "A call comes in"):  {base}/voice/incoming

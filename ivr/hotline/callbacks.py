@@ -41,14 +41,16 @@ class NumberTasks(NamedTuple):
 
 
 def create(conn: Connection, desk: str, phone: str, language: str, call_sid: str, now: datetime,
-           due_at: datetime, local_date: Any = None) -> tuple[int, bool]:
-    """Create the task of a call for a desk; return (id, created). Repeats return the existing task."""
+           due_at: datetime, local_date: Any = None, queued_at: datetime | None = None) -> tuple[int, bool]:
+    """Create the task of a call for a desk; return (id, created). Repeats return the existing task.
+
+    `queued_at`: when the caller joined the desk's queue before asking to be called back (they keep that place)."""
     found = conn.execute(_EXISTING, {"sid": call_sid, "desk": desk, "phone": phone}).all()
     if found:  # the call's own task first; else the caller already waits for this desk: one task is enough
         return next((row.id for row in found if row.call_sid == call_sid), found[0].id), False
     result = conn.execute(_CREATE, {
         "desk": desk, "phone": phone, "language": language, "call_sid": call_sid, "status": "open", "attempts": 0,
-        "created_at": now, "due_at": due_at, "updated_at": now, "local_date": local_date})
+        "created_at": now, "due_at": due_at, "updated_at": now, "local_date": local_date, "queued_at": queued_at})
     return result.inserted_primary_key[0], True
 
 
@@ -154,5 +156,5 @@ def as_json(row: dict[str, Any]) -> dict[str, Any]:
         "status": row["status"], "outcome": row["outcome"], "call_sid": row["call_sid"],
         "created_at": iso(row["created_at"]), "due_at": iso(row["due_at"]), "closed_at": iso(row["closed_at"]),
         "recording_url": row["recording_url"], "has_recording": bool(row["recording_url"] or row["recording_path"]),
-        "attempts": row["attempts"],
+        "attempts": row["attempts"], "queued_at": iso(row.get("queued_at")),
     }

@@ -32,8 +32,11 @@ STATUS_RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3, "ans
                "completed": 9, "busy": 9, "no-answer": 9, "failed": 9, "canceled": 9}
 """Later statuses never give way to earlier ones (status callbacks arrive out of order)."""
 FINAL = {status for status, rank in STATUS_RANK.items() if rank == 9}
-OUTCOME_RANK = {None: 0, "abandoned": 1, "error": 2, "transferred": 3, "callback_requested": 4}
-"""When two results are known, the stronger one stays: a requested callback is never overwritten."""
+OUTCOME_RANK = {None: 0, "abandoned": 1, "error": 2, "transferred": 3, "answered": 4, "callback_requested": 5}
+"""When two results are known, the stronger one stays: a requested callback is never overwritten; a call a person
+answered from a desk's queue outranks a transfer or a hang-up."""
+QUEUE_FACTS = ("wait_seconds", "talk_seconds", "answered_by")
+"""What a call that waited in a desk's queue adds to its record."""
 
 
 NEW_ROW: dict[str, Any] = {column.name: None for column in calls.columns} | {"path": "[]", "status_rank": 0}
@@ -104,14 +107,21 @@ def _from_start(nodes: Iterable[str] | None) -> dict[int, str]:
 
 
 def note_reached(conn: Connection, call_sid: str, desk: str, outcome: str, language: str | None,
-                 version: str | None, at: datetime, tz: ZoneInfo, path: list[str] | None = None) -> None:
-    """Record that a call reached a desk with a result (transferred or callback requested) and the path so far."""
-    _apply(conn, call_sid, at, lambda row: _reached(row, desk, outcome, language, version, at, tz, path))
+                 version: str | None, at: datetime, tz: ZoneInfo, path: list[str] | None = None,
+                 queue: Mapping[str, int | None] | None = None) -> None:
+    """Record that a call reached a desk with a result (transferred, answered from the queue, abandoned, callback
+    requested) and the path so far; `queue`: its wait and talk seconds and who answered (QUEUE_FACTS)."""
+    _apply(conn, call_sid, at, lambda row: _reached(row, desk, outcome, language, version, at, tz, path, queue))
 
 
 def _reached(row: dict[str, Any], desk: str, outcome: str, language: str | None, version: str | None,
-             at: datetime, tz: ZoneInfo, path: list[str] | None) -> dict[str, Any]:
+             at: datetime, tz: ZoneInfo, path: list[str] | None,
+             queue: Mapping[str, int | None] | None = None) -> dict[str, Any]:
     values: dict[str, Any] = {"updated_at": at}
+    for name in QUEUE_FACTS:  # a known figure stays (a late or repeated event brings the same or nothing)
+        value = (queue or {}).get(name)
+        if isinstance(value, int) and value >= 0 and row[name] is None:
+            values[name] = value
     merged = merge_path(row["path"], _from_start(path))
     if merged is not None:
         values["path"] = merged
@@ -181,6 +191,7 @@ def as_json(row: dict[str, Any]) -> dict[str, Any]:
         "desk": row["desk"], "outcome": row["outcome"], "status": row["status"],
         "started_at": iso(row["started_at"]), "ended_at": iso(row["ended_at"]), "duration": row["duration"],
         "flow_version": row["flow_version"],
+        "wait_seconds": row.get("wait_seconds"), "talk_seconds": row.get("talk_seconds"),
     }
 
 

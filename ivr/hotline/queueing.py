@@ -240,19 +240,83 @@ def miss(conn: Connection, entry_id: int, user_id: int, now: datetime, detail: s
     return True
 
 
+def withdraw(conn: Connection, entry_id: int, user_id: int, now: datetime, detail: str) -> bool:
+    """Take back an offer that was not the person's fault (the call could not be placed, the bridge failed): the
+    caller waits again, the person is free and keeps their status. False when the offer was settled already."""
+    back = conn.execute(queue_entries.update()
+                        .where(queue_entries.c.id == entry_id, queue_entries.c.state.in_((OFFERED, ACCEPTED)),
+                               queue_entries.c.agent_id == user_id)
+                        .values(state=WAITING, agent_id=None, agent_call_sid=None, offered_at=None)).rowcount
+    if not back:
+        return False
+    conn.execute(staff_presence.update().where(staff_presence.c.user_id == user_id,
+                                               staff_presence.c.busy_with == entry_id).values(busy_with=None))
+    found = entry_by_id(conn, entry_id)
+    log(conn, found.call_sid, "withdrawn", now, user_id=user_id, detail=detail)  # type: ignore[union-attr]
+    return True
+
+
+def offer_of(conn: Connection, entry_id: int, user_id: int) -> Entry | None:
+    """The caller offered to this person: entry `entry_id` while it is offered to (or accepted by) them, else the
+    one their reservation moved to (two offers of one Twilio queue, taken in the other order), else None."""
+    found = entry_by_id(conn, entry_id)
+    if found is not None and found.agent_id == user_id and found.state in (OFFERED, ACCEPTED):
+        return found
+    busy = conn.execute(sa.select(staff_presence.c.busy_with).where(staff_presence.c.user_id == user_id)).scalar()
+    moved = entry_by_id(conn, busy) if busy is not None and busy != entry_id else None
+    if moved is not None and moved.agent_id == user_id and moved.state in (OFFERED, ACCEPTED):
+        return moved
+    return None
+
+
+def talking_with(conn: Connection, user_id: int) -> Entry | None:
+    """The caller this person is connected with (or was, until their end is noted by `agent_done`), or None."""
+    busy = conn.execute(sa.select(staff_presence.c.busy_with).where(staff_presence.c.user_id == user_id)).scalar()
+    found = entry_by_id(conn, busy) if busy is not None else None
+    if found is not None and found.agent_id == user_id and found.connected_at is not None \
+            and found.state in (CONNECTED, ENDED):
+        return found
+    return None
+
+
 def connect(conn: Connection, call_sid: str, user_id: int | None, now: datetime) -> Entry | None:
-    """Twilio bridged the caller to a person (the `<Queue url>` request): the wait ends, the talk begins."""
+    """Twilio bridged the caller to a person (the `<Queue url>` request): the wait ends, the talk begins.
+
+    `<Dial><Queue>` takes the queue's longest waiting caller, who may have been offered to someone else (two
+    callers of one language offered at once, accepted in the other order): then the two swap, and the other
+    person's offer (and acceptance) moves to the caller this person was offered."""
     found = entry(conn, call_sid)
     if found is None or found.state not in LIVE:
         return None
     agent = user_id if user_id is not None else found.agent_id
+    if agent is not None and found.agent_id not in (None, agent):
+        _swap(conn, found, agent, now)
     conn.execute(queue_entries.update().where(queue_entries.c.id == found.id, queue_entries.c.state.in_(LIVE))
                  .values(state=CONNECTED, agent_id=agent, connected_at=now, wait_seconds=found.waited(now)))
-    if agent is not None:  # the person who took the call is busy with this caller (a swap between two
-        # same-language offers accepted at once moves the reservation with the caller Twilio bridged)
+    if agent is not None:  # the person who took the call is busy with this caller
         conn.execute(staff_presence.update().where(staff_presence.c.user_id == agent).values(busy_with=found.id))
     log(conn, call_sid, "connected", now, user_id=agent)
     return entry_by_id(conn, found.id)
+
+
+def _swap(conn: Connection, taken: Entry, agent: int, now: datetime) -> None:
+    """`agent` was bridged to `taken`, which was offered to another person: that person gets `agent`'s offer."""
+    other = taken.agent_id
+    mine = conn.execute(sa.select(queue_entries).where(queue_entries.c.agent_id == agent,
+                                                       queue_entries.c.state.in_((OFFERED, ACCEPTED)),
+                                                       queue_entries.c.desk == taken.desk,
+                                                       queue_entries.c.language == taken.language,
+                                                       queue_entries.c.id != taken.id)).first()
+    if mine is None:  # nothing to hand over: the other person's offer is gone, they are free again
+        conn.execute(staff_presence.update().where(staff_presence.c.user_id == other,
+                                                   staff_presence.c.busy_with == taken.id).values(busy_with=None))
+        log(conn, taken.call_sid, "withdrawn", now, user_id=other, detail="taken by another")
+        return
+    conn.execute(queue_entries.update().where(queue_entries.c.id == mine.id)
+                 .values(agent_id=other, state=taken.state, agent_call_sid=taken.agent_call_sid))
+    conn.execute(staff_presence.update().where(staff_presence.c.user_id == other,
+                                               staff_presence.c.busy_with == taken.id).values(busy_with=mine.id))
+    log(conn, mine.call_sid, "swapped", now, user_id=other, detail=f"with {taken.call_sid}"[:64])
 
 
 def agent_done(conn: Connection, user_id: int, now: datetime, wrap_up_seconds: int) -> None:
@@ -323,8 +387,32 @@ def history(conn: Connection, call_sid: str) -> list[tuple[datetime, str, int | 
     return [(row.at, row.kind, row.user_id, row.detail) for row in conn.execute(query)]
 
 
-def overdue_offers(conn: Connection, now: datetime, seconds: int) -> list[Entry]:
-    """Offers older than `seconds` that nobody accepted into a connection."""
-    query = sa.select(queue_entries).where(queue_entries.c.state == OFFERED,
+def overdue_offers(conn: Connection, now: datetime, seconds: int, state: str = OFFERED) -> list[Entry]:
+    """Offers older than `seconds` that nobody accepted (or, with state ACCEPTED, that never led to a connection)."""
+    query = sa.select(queue_entries).where(queue_entries.c.state == state,
                                            queue_entries.c.offered_at < now - timedelta(seconds=seconds))
     return [Entry(**row._mapping) for row in conn.execute(query)]
+
+
+def ringing_after_end(conn: Connection, desk: str, now: datetime) -> list[Entry]:
+    """Ended waits whose offer call may still ring (the caller left while a person was being rung); only waits
+    begun in the last two hours (no desk lets a caller wait one), so the index's range stays short."""
+    query = sa.select(queue_entries).where(queue_entries.c.desk == desk, queue_entries.c.state == ENDED,
+                                           queue_entries.c.joined_at > now - timedelta(hours=2),
+                                           queue_entries.c.agent_call_sid.is_not(None),
+                                           queue_entries.c.result != "answered")
+    return [Entry(**row._mapping) for row in conn.execute(query)]
+
+
+def forget_offer_call(conn: Connection, entry_id: int, agent_call_sid: str) -> bool:
+    """The offer call of an ended wait was stopped: forget its SID (False: another worker did it first)."""
+    return bool(conn.execute(queue_entries.update()
+                             .where(queue_entries.c.id == entry_id, queue_entries.c.agent_call_sid == agent_call_sid)
+                             .values(agent_call_sid=None)).rowcount)
+
+
+def desks_waiting(conn: Connection) -> list[str]:
+    """Desks with a caller waiting for an offer."""
+    query = sa.select(queue_entries.c.desk).where(queue_entries.c.state == WAITING,
+                                                  queue_entries.c.leave_reason.is_(None)).distinct()
+    return sorted(row.desk for row in conn.execute(query))

@@ -56,12 +56,14 @@ def drop_claim(conn: Connection, task_id: int) -> None:
 
 
 def open_tasks(conn: Connection, desks: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
-    """Return the open tasks of some desks, oldest due first, with who holds each."""
+    """Return the open tasks of some desks, oldest due first, with who holds each; of two due alike, the one asked
+    for first (a caller who waited in the queue counts from when they joined it)."""
     query = (
         callbacks.with_holder()
         .where(callbacks_table.c.desk.in_(list(desks)))
         .where(callbacks_table.c.status == "open")
-        .order_by(callbacks_table.c.due_at, callbacks_table.c.id)
+        .order_by(callbacks_table.c.due_at,
+                  sa.func.coalesce(callbacks_table.c.queued_at, callbacks_table.c.created_at), callbacks_table.c.id)
     )
     return [dict(r) for r in conn.execute(query).mappings()]
 

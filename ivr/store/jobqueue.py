@@ -55,6 +55,25 @@ def enqueue_events(conn: redis.Redis, event_ids: list[int], failure_ttl: int = F
                         for event_id in event_ids])
 
 
+DISPATCH_WANTED = "ivr:queue:dispatch:{desk}"
+"""Redis flag: a dispatch of this desk was asked for (the one running then runs once more; see workers.dispatch)."""
+DISPATCH_TTL = 300
+"""Seconds a dispatch job may wait in the queue before it is dropped (the sweep asks again every few seconds)."""
+
+
+def request_dispatch(conn: redis.Redis, desk: str) -> None:
+    """Ask the worker to offer a desk's waiting callers to its free people (a caller joined, a person became
+    available, an offer was missed, a call ended): sets the desk's flag and queues `workers.dispatch.dispatch`.
+
+    Not unique: a job that is already running must run once more to see this change; the flag lets it (jobs that
+    find another running dispatch of the desk leave it to that one). Not retried: the sweep asks again."""
+    with conn.pipeline(transaction=False) as pipe:
+        pipe.set(DISPATCH_WANTED.format(desk=desk), "1", ex=DISPATCH_TTL)
+        Queue("calls", connection=conn).enqueue("workers.dispatch.dispatch", desk, ttl=DISPATCH_TTL, result_ttl=0,
+                                                failure_ttl=FAILURE_TTL, job_timeout=120, pipeline=pipe)
+        pipe.execute()
+
+
 def enqueue_maintenance(conn: redis.Redis, func: str, *args: object, job_id: str | None = None) -> None:
     """Queue a maintenance job (downloads, retention) by dotted name, with plain arguments only."""
     queue = Queue("maintenance", connection=conn)

@@ -1,10 +1,11 @@
-"""Twilio's REST API for the workbench: click-to-call (staff phone, then caller) and the credentials."""
+"""Twilio's REST API: click-to-call (staff phone, then caller), the live queue's offer calls, the credentials."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
@@ -83,3 +84,44 @@ def call_back(settings: Settings, staff_phone: str, caller: str, lang: str = "de
     call = rest_client(settings).calls.create(to=staff_phone, from_=hotline, twiml=twiml)
     return call.sid
 
+
+
+OFFER_RING_SECONDS = 20
+"""Seconds the offered person's phone rings before Twilio gives up (then the next person is tried)."""
+
+
+class NoPublicUrl(RuntimeError):
+    """The worker does not know the address Twilio reaches this service at, so it cannot place an offer call."""
+
+
+def public_base(settings: Settings) -> str:
+    """The base URL Twilio requests the offered person's webhooks at: IVR_PUBLIC_URL (`ivr dev` gives its
+    worker the web's own address); raises NoPublicUrl when none is set (a worker has no request to learn it from)."""
+    if not settings.public_url:
+        raise NoPublicUrl("IVR_PUBLIC_URL is not set: the worker cannot tell Twilio where the offered person's "
+                          "call is answered (set it to the address Twilio calls, e.g. https://hotline.example.org)")
+    return settings.public_url
+
+
+def offer_call(settings: Settings, to: str, entry_id: int, user_id: int) -> str:
+    """Ring a person to offer them a waiting caller: from the hotline number, the whisper at `/voice/agent/whisper`,
+    the call's end at `/voice/agent/status`, ringing at most OFFER_RING_SECONDS. Return Twilio's call SID."""
+    base = public_base(settings)
+    query = f"?e={int(entry_id)}&u={int(user_id)}"
+    call = rest_client(settings).calls.create(
+        to=to, from_=settings.config.hotline.number, url=f"{base}/voice/agent/whisper{query}", method="POST",
+        status_callback=f"{base}/voice/agent/status{query}", status_callback_method="POST",
+        timeout=OFFER_RING_SECONDS)
+    return call.sid
+
+
+def cancel_call(settings: Settings, call_sid: str) -> bool:
+    """Hang up an offer call, ringing or in its whisper (an offer nobody took in time, or whose caller left).
+    False when the call was over already (Twilio answers 400 or 404 then)."""
+    try:
+        rest_client(settings).calls(call_sid).update(status="completed")  # "canceled" would spare a whisper
+    except TwilioRestException as exc:
+        if exc.status in (400, 404):
+            return False
+        raise
+    return True
