@@ -153,18 +153,19 @@ def _stop_call(env: Container, ended: queueing.Entry) -> None:
         _cancel(env, ended.agent_call_sid)
 
 
-def expire(env: Container, found: queueing.Entry, now: datetime) -> bool:
-    """An offer older than OFFER_SECONDS: a miss (person paused, their call hung up); an offer whose call was never
-    noted (the worker died before) is withdrawn instead: the person was perhaps never rung. True if it changed."""
+def expire(env: Container, found: queueing.Entry, now: datetime) -> str | None:
+    """An offer older than OFFER_SECONDS: "missed" (person paused, their call hung up); an offer whose call was
+    never noted (the worker died before) is "withdrawn": the person was perhaps never rung. None: settled already."""
     if found.agent_id is None:
-        return False
+        return None
     with env.engine.begin() as db:
         if found.agent_call_sid is None:
-            return queueing.withdraw(db, found.id, found.agent_id, now, detail="no call noted")
+            return "withdrawn" if queueing.withdraw(db, found.id, found.agent_id, now, "no call noted") else None
         missed = queueing.miss(db, found.id, found.agent_id, now, detail="not accepted in time")
-    if missed:
-        _cancel(env, found.agent_call_sid)
-    return missed
+    if not missed:
+        return None
+    _cancel(env, found.agent_call_sid)
+    return "missed"
 
 
 def sweep(env: Container, now: datetime | None = None) -> dict[str, int]:
@@ -177,8 +178,9 @@ def sweep(env: Container, now: datetime | None = None) -> dict[str, int]:
         desks = set(queueing.desks_waiting(db))
     report = {"missed": 0, "withdrawn": 0, "desks": 0}
     for found in overdue:
-        if expire(env, found, now):
-            report["missed"] += 1
+        done = expire(env, found, now)
+        if done is not None:
+            report[done] += 1
             desks.add(found.desk)
     for found in stuck:
         with env.engine.begin() as db:

@@ -67,11 +67,9 @@ def request_dispatch(conn: redis.Redis, desk: str) -> None:
 
     Not unique: a job that is already running must run once more to see this change; the flag lets it (jobs that
     find another running dispatch of the desk leave it to that one). Not retried: the sweep asks again."""
-    with conn.pipeline(transaction=False) as pipe:
-        pipe.set(DISPATCH_WANTED.format(desk=desk), "1", ex=DISPATCH_TTL)
-        Queue("calls", connection=conn).enqueue("workers.dispatch.dispatch", desk, ttl=DISPATCH_TTL, result_ttl=0,
-                                                failure_ttl=FAILURE_TTL, job_timeout=120, pipeline=pipe)
-        pipe.execute()
+    conn.set(DISPATCH_WANTED.format(desk=desk), "1", ex=DISPATCH_TTL)  # first: a running dispatch sees it
+    Queue("calls", connection=conn).enqueue("workers.dispatch.dispatch", desk, ttl=DISPATCH_TTL, result_ttl=0,
+                                            failure_ttl=FAILURE_TTL, job_timeout=120)
 
 
 def enqueue_maintenance(conn: redis.Redis, func: str, *args: object, job_id: str | None = None) -> None:
