@@ -35,9 +35,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     from ivr.web.inputs import RowId
     from ivr.web.operators import views as operators
     from ivr.web.supervisors import dashboard
+    from ivr.web.supervisors import live
     from ivr.web.supervisors import views as supervisors
     from ivr.web.voice import views as voice
     from ivr.web.workbench import calls as workbench_calls
+    from ivr.web.workbench import status as workbench_status
     from ivr.web.workbench import views as workbench
 
     container = Container(settings, clock, web=True)
@@ -67,8 +69,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     app.register_blueprint(health.bp)  # /healthz
     app.register_blueprint(workbench.bp, url_prefix="/staff")
     app.register_blueprint(workbench_calls.bp, url_prefix="/staff")
+    app.register_blueprint(workbench_status.bp, url_prefix="/staff")  # a person's status for the live queue
     app.register_blueprint(supervisors.bp, url_prefix="/staff")
     app.register_blueprint(dashboard.bp)  # /dashboard/
+    app.register_blueprint(live.bp)  # /live/: the queue desks now
     app.register_blueprint(admin_jobs.bp)  # /admin/jobs
     app.register_blueprint(admin_users.bp, url_prefix="/admin/users")
     app.register_blueprint(operators.bp, app_factory=create_app)  # /operator; simulated calls build their app

@@ -1,4 +1,4 @@
-"""GET /metrics: webhook counts and latency; queue, outbox and callback gauges read at scrape time."""
+"""GET /metrics: webhook counts and latency; job queue, outbox, callback and live queue figures read at scrape time."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from prometheus_client import Counter
 from prometheus_client import Histogram
 from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import HistogramMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from rq import Queue
 from rq.registry import FailedJobRegistry
@@ -30,6 +31,7 @@ from rq.registry import StartedJobRegistry
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.container import Container
+from ivr.hotline import figures
 from ivr.store.db import callbacks
 from ivr.store.db import events
 from ivr.store.jobqueue import QUEUE_NAMES
@@ -145,8 +147,9 @@ class ScrapeCollector:
         overdue = GaugeMetricFamily("ivr_callbacks_overdue", "Open callback tasks past their due time",
                                     labels=["desk"])
         redis_up.add_metric([], self._read_jobs(jobs))
-        db_up.add_metric([], self._read_database(backlog, open_tasks, overdue))
-        return [redis_up, db_up, jobs, backlog, open_tasks, overdue]
+        queue = LiveQueue()
+        db_up.add_metric([], self._read_database(backlog, open_tasks, overdue, queue))
+        return [redis_up, db_up, jobs, backlog, open_tasks, overdue, *queue.families()]
 
     def _read_jobs(self, jobs: GaugeMetricFamily) -> float:
         conn = self.svc.redis
@@ -165,24 +168,70 @@ class ScrapeCollector:
         return 1.0
 
     def _read_database(self, backlog: GaugeMetricFamily, open_tasks: GaugeMetricFamily,
-                       overdue: GaugeMetricFamily) -> float:
+                       overdue: GaugeMetricFamily, queue: LiveQueue) -> float:
         now = self.svc.clock()
         pending = sa.select(sa.func.count()).select_from(events).where(events.c.processed_at.is_(None))
         per_desk = sa.select(callbacks.c.desk, sa.func.count(),
                              sa.func.sum(sa.case((callbacks.c.due_at < now, 1), else_=0))) \
             .where(callbacks.c.status == "open").group_by(callbacks.c.desk)
+        queue_desks = [desk for desk, config in self.svc.settings.desks.items() if config.connect == "queue"]
         try:
             with self.svc.engine.connect() as conn:
                 waiting = conn.execute(pending).scalar_one()
                 counts = {desk: (n, late or 0) for desk, n, late in conn.execute(per_desk)}
+                live = figures.live(conn, now, self.svc.tz, queue_desks) if queue_desks else []
         except SQLAlchemyError:
             return 0.0
+        queue.add(live)
         backlog.add_metric([], waiting)
         for desk in sorted(set(self.svc.settings.desks) | set(counts)):
             n, late = counts.get(desk, (0, 0))
             open_tasks.add_metric([desk], n)
             overdue.add_metric([desk], late)
         return 1.0
+
+
+class LiveQueue:
+    """The live queue's figures per queue desk (figures.live, the live page's own definition): counts only."""
+
+    def __init__(self) -> None:
+        self.waiting = GaugeMetricFamily("ivr_queue_waiting", "Callers waiting in a desk's queue, by language",
+                                         labels=["desk", "language"])
+        self.longest = GaugeMetricFamily("ivr_queue_longest_wait_seconds", "The longest current wait at a desk",
+                                         labels=["desk"])
+        self.agents = GaugeMetricFamily("ivr_queue_agents", "People of a desk by state (available, busy: on a "
+                                        "call or being offered one, wrap_up, paused); signed-out people are not "
+                                        "counted", labels=["desk", "status"])
+        self.missed = GaugeMetricFamily("ivr_queue_offers_missed_today", "Offers to a person not taken in time, "
+                                        "since local midnight", labels=["desk"])
+        self.abandoned = GaugeMetricFamily("ivr_queue_abandoned_today", "Callers who hung up while waiting, "
+                                           "since local midnight", labels=["desk"])
+        self.level = GaugeMetricFamily("ivr_queue_service_level_today", f"Share of today's decided callers a "
+                                       f"person took within {figures.SERVICE_SECONDS} s (hang-ups under "
+                                       f"{figures.SHORT_ABANDON_SECONDS} s left out; absent before the first)",
+                                       labels=["desk"])
+        self.waits = HistogramMetricFamily("ivr_queue_wait_seconds", "Waits decided today (connected to a person "
+                                           "or ended), in seconds; starts again at local midnight", labels=["desk"])
+
+    def add(self, live: list[figures.DeskLive]) -> None:
+        """Add every desk's figures."""
+        for desk in live:
+            for language, n in desk.waiting.items():
+                self.waiting.add_metric([desk.desk, language], n)
+            self.longest.add_metric([desk.desk], desk.longest_wait_s)
+            for state, n in desk.agents.items():
+                self.agents.add_metric([desk.desk, state], n)
+            self.missed.add_metric([desk.desk], desk.missed)
+            self.abandoned.add_metric([desk.desk], desk.abandoned)
+            if desk.service_level is not None:
+                self.level.add_metric([desk.desk], desk.service_level)
+            buckets = [(str(float(bound)), n)
+                       for bound, n in zip(figures.WAIT_BUCKETS, desk.wait_buckets, strict=True)]
+            self.waits.add_metric([desk.desk], [*buckets, ("+Inf", desk.wait_count)], desk.wait_sum)
+
+    def families(self) -> list:
+        """The metric families, in /metrics order."""
+        return [self.waiting, self.longest, self.agents, self.missed, self.abandoned, self.level, self.waits]
 
 
 def registry(collector: ScrapeCollector | None) -> CollectorRegistry:
