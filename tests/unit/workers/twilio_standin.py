@@ -7,6 +7,7 @@ import base64
 import json
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from dataclasses import field
@@ -51,6 +52,8 @@ class TwilioStandIn:
         """HTTP statuses the next calls are refused with, first first (then calls are placed again)."""
         self.hold_calls: threading.Event | None = None
         """When set to an Event: a call request is recorded, then answered only once the Event is set."""
+        self.call_delay = 0.0
+        """Seconds each call request takes (Twilio's latency), to widen a race between two workers."""
         self.lock = threading.Lock()
         stand_in = self
 
@@ -99,6 +102,8 @@ class TwilioStandIn:
                 hold = stand_in.hold_calls
                 if sid is None and hold is not None:
                     hold.wait(60)
+                if sid is None and stand_in.call_delay:
+                    time.sleep(stand_in.call_delay)
                 if refused:
                     body = json.dumps({"code": 21211 if refused < 500 else 20500, "message": "refused by the stand-in",
                                        "status": refused}).encode()
