@@ -106,6 +106,7 @@ def test_without_a_phone_number_available_is_locked_and_refused_with_the_reason(
     assert response.status_code == 409
     assert "Ihr Konto hat keine Telefonnummer" in response.get_data(as_text=True)
     assert _now(engine, clock, "fritz").status == "signed_out" and requested == []
+    assert "unter „Konten“ ein" in fritz.get("/staff/status").get_data(as_text=True)  # the whole reason
     assert fritz.post("/staff/status", {"status": "paused"}).status_code == 302  # a pause needs no number
 
 
