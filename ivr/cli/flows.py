@@ -83,7 +83,9 @@ def flows_schema(output: str | None, to_stdout: bool) -> None:
 
 
 
-def _show(turn, echo=click.echo) -> None:
+def _show(turn, echo=click.echo, queued: bool = False) -> None:
+    for note in turn.notes:
+        echo(f"  {note}")
     for heard in turn.heard:
         if heard.audio:
             echo(f"  ♪ {heard.audio}" + (f"  «{heard.text}»" if heard.text else ""))
@@ -93,7 +95,11 @@ def _show(turn, echo=click.echo) -> None:
              "record": "speak after the beep: msg leaves a message, - says nothing"}
     if turn.dialed:
         echo(f"  → transfer to {turn.dialed}")
-    if turn.waits in hints:
+    if turn.queue:
+        echo(f"  ⏳ waiting in queue {turn.queue}")
+    if queued and turn.waits == "keys":
+        echo("  ⌨ 1 to be called back (keeping your place), - waits on (a simulated person may take the call)")
+    elif turn.waits in hints:
         echo(f"  ⌨ {hints[turn.waits]}")
 
 
@@ -105,11 +111,16 @@ def _show(turn, echo=click.echo) -> None:
               help="Caller number, or anonymous.")
 @click.option("--desk-closed", "closed", multiple=True,
               help="Close this desk (repeat; * for the whole house).")
-@click.option("--script", help='Keys to press, e.g. "1 2 2 1"; the caller hangs up when it runs out.')
+@click.option("--script", help='Keys to press, e.g. "1 2 2 1"; the caller hangs up when it runs out (in a '
+              "desk's queue the caller waits on until answered).")
+@click.option("--agents", help='Simulated people available at queue desks, e.g. "info:de,ar;helpers:de" (one '
+              'person per language; "de+ar": one person speaking both). Without them nobody is signed in.')
 def simulate(lang: str | None, at: str | None, caller: str, closed: tuple[str, ...],
-             script: str | None) -> None:
+             script: str | None, agents: str | None) -> None:
     """A text phone: call the hotline in-process, hear the prompts, press keys, see where the call ends."""
     from ivr import create_app  # the command line's one import of the app: the simulator drives it in-process
+    from ivr.flowops.simulator import MAX_WAITS
+    from ivr.flowops.simulator import AgentsError
     from ivr.flowops.simulator import Simulator
     from ivr.flowops.simulator import answer_dial
 
@@ -118,7 +129,9 @@ def simulate(lang: str | None, at: str | None, caller: str, closed: tuple[str, .
     click.get_current_context().call_on_close(lambda level=quiet.level: quiet.setLevel(level))
     quiet.setLevel(logging.WARNING)
     try:
-        sim = Simulator(create_app, None, closed, dict(os.environ))
+        sim = Simulator(create_app, None, closed, dict(os.environ), agents)
+    except AgentsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--agents") from None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--desk-closed") from None
     with sim:
@@ -132,13 +145,15 @@ def simulate(lang: str | None, at: str | None, caller: str, closed: tuple[str, .
         local = sim.now.astimezone(ZoneInfo(sim.settings.config.hotline.timezone))
         click.echo(f"☎ calling the hotline at {local:%a %Y-%m-%d %H:%M} ({local:%Z}) from {caller}")
         call = sim.call("anonymous" if caller == "anonymous" else caller)
-        _show(call.last)
+        _show(call.last, queued=call.queued)
         pending = [key] if key else []
+        waits = 0
         while call.last.waits != "end":
             if pending:
                 token = pending.pop(0)
             elif tokens is not None:
-                token = tokens.pop(0) if tokens else None
+                token = tokens.pop(0) if tokens else ("-" if call.queued and waits < MAX_WAITS else None)
+                waits += not tokens and call.queued
             else:
                 try:
                     token = input("> ").strip()
@@ -157,7 +172,7 @@ def simulate(lang: str | None, at: str | None, caller: str, closed: tuple[str, .
             before = len(call.turns)
             call.press(token)
             for turn in call.turns[before:]:
-                _show(turn)
+                _show(turn, queued=call.queued)
         answer_dial(call, None)
         ending = call.hang_up()
         click.echo(f"= call ends: {ending}")

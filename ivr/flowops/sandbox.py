@@ -14,8 +14,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
+from ivr.engine.model import QueueLine
 from ivr.flowops.versions import Sources
 from ivr.hotline import closures
+from ivr.hotline import presence
+from ivr.hotline import queueing
+from ivr.hotline import users
 from ivr.settings import Settings
 from ivr.settings import load_settings
 from ivr.store import db
@@ -24,6 +30,17 @@ AppFactory = Callable[..., Any]
 """`create_app(settings, clock=..., **flask_config)`: passed in, so flow operations never import the web."""
 KEEP_SANDBOXES = 2
 """Apps kept per process, one per (flows version, settings); older ones close once no simulation uses them."""
+VOICE_EXTENSION = "ivr.web.voice"
+"""Where the app keeps its webhooks' switchboard (read here by name: flow operations never import the web)."""
+PEOPLE = "sim-"
+"""Username prefix of the simulated people at queue desks."""
+Staff = tuple[tuple[str, tuple[str, ...]], ...]
+"""Simulated people: (desk, languages) each, in the order given."""
+
+
+def person_name(desk: str, languages: tuple[str, ...], index: int) -> str:
+    """The username of a simulated person: "sim-info-de-ar" (a number added for a second one alike)."""
+    return f"{PEOPLE}{desk}-{'-'.join(languages)}" + (f"-{index}" if index else "")
 
 
 class Sandbox:
@@ -49,13 +66,54 @@ class Sandbox:
         self.services = self.app.extensions["ivr"]
         self.client = self.app.test_client()
         self._closed: tuple[tuple[str, ...], datetime | None] = ((), None)
+        self._staff: Staff | None = None
+        board = self.app.extensions.get(VOICE_EXTENSION)
+        if board is not None:
+            # a simulation has no Redis (nothing is queued: the simulator plays Twilio and the worker), so the
+            # app would dial a queue desk's number as when Redis is down; here a queue desk is reached as on a
+            # healthy hotline: its queue when a simulated person is signed in, else the no-one path
+            board.queue_line = self._queue_line
 
-    def post(self, now: datetime, closed: tuple[str, ...], url: str, params: dict[str, str], signature: str) -> Any:
-        """One webhook at a simulation's instant, with its desks closed."""
+    def _queue_line(self, desk: str, now: datetime) -> QueueLine:
+        with self.services.engine.connect() as conn:
+            return QueueLine.QUEUE if queueing.signed_in(conn, desk, now) else QueueLine.NOBODY
+
+    def post(self, now: datetime, closed: tuple[str, ...], url: str, params: dict[str, str], signature: str,
+             staff: Staff = ()) -> Any:
+        """One webhook at a simulation's instant, with its desks closed and its people signed in."""
         with self.lock:
             self.now = now
             self._close(closed, now)
+            if staff != self._staff:
+                self.sign_in(staff, now)
             return self.client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+
+    def sign_in(self, staff: Staff, now: datetime) -> None:
+        """Make exactly `staff` available at their desks (made on first use) and every other simulated person
+        signed out; a simulated person's offer or talk of an earlier simulation is forgotten."""
+        wanted: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for desk, languages in staff:
+            index = 0
+            while person_name(desk, languages, index) in wanted:
+                index += 1
+            wanted[person_name(desk, languages, index)] = (desk, languages)
+        with self.lock, self.services.engine.begin() as conn:
+            known = {row.username: row.id for row in conn.execute(
+                sa.select(db.users.c.username, db.users.c.id).where(db.users.c.username.like(PEOPLE + "%")))}
+            for name, (desk, languages) in wanted.items():
+                if name not in known:
+                    known[name] = users.create(conn, name, secrets.token_hex(16), "staff", now,
+                                               display_name=name, phone=f"+49151{len(known) + 1:08d}",
+                                               languages=languages)
+                    users.add_desk(conn, name, desk)
+            busy = {a.user_id: a.busy_with for a in queueing.agents(conn, now) if a.username.startswith(PEOPLE)}
+            for name, user_id in known.items():
+                if queueing.talking_with(conn, user_id) is not None:
+                    queueing.agent_done(conn, user_id, now, 1)
+                elif busy.get(user_id) is not None:
+                    queueing.withdraw(conn, busy[user_id], user_id, now, "simulation over")  # type: ignore[arg-type]
+                presence.set_status(conn, user_id, presence.AVAILABLE if name in wanted else presence.SIGNED_OUT, now)
+        self._staff = staff
 
     def _close(self, desks: tuple[str, ...], now: datetime) -> None:
         """Make exactly `desks` closed for a day from `now`; nothing to write when a simulation closes none."""

@@ -60,13 +60,16 @@ def test_the_walk_finds_every_desk_of_the_menu(shipped):
 
 
 @pytest.mark.parametrize("lang", ["de", "ar"])
-def test_every_leaf_transfers_to_its_desk_when_open(lang, shipped):
+def test_every_leaf_reaches_its_desk_when_open(lang, shipped):
     bundle, settings = shipped
-    with Simulator(create_app, local_time(OPEN, TZ)) as sim:
+    with Simulator(create_app, local_time(OPEN, TZ), agents="info:de,ar;helpers:de,ar") as sim:
         for keys, desk in leaves(bundle):
             call = run_script(sim, list(keys), lang=lang)
-            assert call.ended.kind == "transferred", (keys, call.ended)
-            assert (call.ended.desk, call.ended.number) == (desk, settings.desks[desk].number), keys
+            if settings.desks[desk].connect == "queue":  # a simulated person of the caller's language answers
+                assert (call.ended.kind, call.ended.desk, call.ended.person) == ("answered", desk, f"sim-{desk}-{lang}")
+            else:
+                assert call.ended.kind == "transferred", (keys, call.ended)
+                assert (call.ended.desk, call.ended.number) == (desk, settings.desks[desk].number), keys
 
 
 @pytest.mark.parametrize("lang", ["de", "ar"])
@@ -100,6 +103,38 @@ def test_cli_script_running_out_hangs_up_and_exits_0():
     assert result.exit_code == 0, result.output
     assert "هذا" not in result.output and "⌨ press a key" in result.output
     assert result.output.splitlines()[-1] == "= call ends: caller hung up"
+
+
+def test_cli_agents_answer_a_queue_desk_in_the_callers_language():
+    result = CliRunner().invoke(main, ["simulate", "--at", OPEN, "--agents", "info:de,ar;helpers:de",
+                                       "--script", "2 0"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "  ⏳ waiting in queue info-ar" in lines
+    assert "⌨ 1 to be called back (keeping your place)" in result.output
+    assert ("  ☏ sim-info-ar (ar) is offered the call: «Hotline, Allgemeine Information, Arabisch, wartet seit "
+            "weniger als einer Minute. Zum Annehmen die 1.»") in lines
+    assert "  ✓ sim-info-ar pressed 1: the call is answered after 15 s in the queue" in lines
+    assert lines[-1] == "= call ends: answered by sim-info-ar (desk info, live queue)"
+
+
+def test_cli_pressing_1_in_the_queue_leads_into_the_callback_capture():
+    result = CliRunner().invoke(main, ["simulate", "--lang", "de", "--at", OPEN, "--agents", "info:de",
+                                       "--script", "0 1 1 2"])
+    assert result.exit_code == 0, result.output
+    assert "  ⇠ out of the queue after 0 s (QueueResult leave)" in result.output.splitlines()
+    assert "offered the call" not in result.output
+    assert result.output.splitlines()[-1] == "= call ends: callback task for desk info (call back +4917612345678)"
+
+
+@pytest.mark.parametrize(("agents", "said"), [
+    ("zebera:de", "'zebera' is not a queue desk; queue desks: helpers, info"),
+    ("info:de,xx", "info: give languages as de,ar"),
+    ("info:", "info: give languages as de,ar"),
+])
+def test_cli_rejects_agents_that_name_no_queue_desk_or_language(agents, said):
+    result = CliRunner().invoke(main, ["simulate", "--agents", agents, "--script", ""])
+    assert result.exit_code == 2 and said in result.output, result.output
 
 
 def test_cli_rejects_unknown_desk():
