@@ -59,11 +59,13 @@
     if (data.error) { ending.textContent = data.error; call = null; return; }
     call.setup = data.setup;
     for (const turn of data.turns.slice(call.shown)) {
+      for (const note of turn.notes || []) line(note, "dial");
       for (const item of turn.heard) {
         line((item.audio ? "♪ " + item.audio + "  " : "") + item.text, "heard", item.language);
         queue = queue.then(() => speak(item));
       }
       if (turn.dialed) line("→ " + phone.dataset.tDialed + " " + turn.dialed, "dial");
+      if (turn.queue) line("⏳ " + phone.dataset.tQueued + " " + turn.queue, "dial");
     }
     call.shown = data.turns.length;
     const waits = data.ending ? "end" : data.waits;
@@ -101,7 +103,7 @@
     delete ending.dataset.kind;
     const closed = Array.from(byId("sim-closed").selectedOptions).map((o) => o.value);
     const setup = {lang: byId("sim-lang").value, at: byId("sim-at").value, caller: byId("sim-caller").value,
-                   closed};
+                   closed, agents: byId("sim-agents").value};
     call = {setup, keys: [], shown: 0};
     post({setup, keys: []}).then(show);
   });

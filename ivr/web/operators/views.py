@@ -46,6 +46,7 @@ class _Setup(inputs.Body):
     lang: Short | None = None
     caller: Short | None = None
     closed: list[Short] | None = Field(None, max_length=64)
+    agents: Annotated[str, Field(max_length=256)] | None = None  # "info:de,ar;helpers:de": simulated people
 
 
 class _Run(inputs.Body):
@@ -109,7 +110,7 @@ def simulator():
 
 def _turn(turn: Turn) -> dict[str, Any]:
     return {"heard": [{"text": h.text, "language": h.language, "audio": h.audio} for h in turn.heard],
-            "waits": turn.waits, "dialed": turn.dialed}
+            "waits": turn.waits, "dialed": turn.dialed, "queue": turn.queue, "notes": list(turn.notes)}
 
 
 def _key(setup: dict[str, Any], keys: list[str]) -> str:
@@ -133,7 +134,7 @@ def _replay(setup: dict[str, Any], keys: list[str]) -> tuple[Simulator, Call]:
     settings = svc.settings
     at = local_time(setup["at"], svc.tz)
     sim = Simulator(_factory(), at, tuple(setup["closed"]),
-                    {"IVR_CONFIG": settings.config_path, "IVR_FLOWS_DIR": settings.flows_dir})
+                    {"IVR_CONFIG": settings.config_path, "IVR_FLOWS_DIR": settings.flows_dir}, setup["agents"])
     call = sim.call(setup["caller"])
     chosen = sim.language_key(setup["lang"]) if setup["lang"] else None
     for token in ([chosen] if chosen else []) + keys:
@@ -154,9 +155,9 @@ def _keep(setup: dict[str, Any], keys: list[str], sim: Simulator, call: Call) ->
 
 def _describe(ending: Ending) -> str:
     """Where the call ended, in the interface language."""
-    key = {"transferred": "sim_end_transferred", "callback": "sim_end_callback"}.get(
+    key = {"transferred": "sim_end_transferred", "callback": "sim_end_callback", "answered": "sim_end_answered"}.get(
         ending.kind, "sim_end_hung_up_at" if ending.desk else "sim_end_hung_up")
-    return translate(key).format(desk=ending.desk, number=ending.number)
+    return translate(key).format(desk=ending.desk, number=ending.number, person=ending.person)
 
 
 @bp.post("/simulator/run")
@@ -171,7 +172,8 @@ def run():
     svc = services()
     local = svc.clock().astimezone(svc.tz).strftime("%Y-%m-%d %H:%M")
     setup = {"at": (raw.at or local)[:16], "lang": (raw.lang or "")[:8],
-             "caller": (raw.caller or "+4917612345678")[:32], "closed": sorted(raw.closed or ())}
+             "caller": (raw.caller or "+4917612345678")[:32], "closed": sorted(raw.closed or ()),
+             "agents": (raw.agents or "").strip()}
     keys = [k[:32] for k in data.keys or []]
     try:
         sim, call = _replay(setup, keys)

@@ -90,3 +90,29 @@ class TestAnotherTimezone:
                              headers={"X-CSRFToken": token}).get_json()
         assert answer["setup"]["at"] == clock().astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M")
         assert answer["setup"]["at"].endswith(" 04:00")
+
+
+def test_the_phone_waits_in_a_queue_desk_and_a_simulated_person_answers(login):
+    client = login("operator")
+    html = client.get("/operator/simulator").get_data(as_text=True)
+    assert 'id="sim-agents"' in html and "Personen an Warteschlangen-Stellen" in html
+    token = re.search(r'data-csrf="([^"]+)"', html).group(1)
+    setup = {"lang": "ar", "at": "2026-11-24 10:00", "agents": "info:de,ar"}
+
+    def run(keys, **extra):
+        return client.post("/operator/simulator/run", json={"setup": setup, "keys": keys, **extra},
+                           headers={"X-CSRFToken": token})
+
+    queued = run(["0"]).get_json()  # "who is calling": 0 asks for a person, the information desk
+    assert queued["setup"]["agents"] == "info:de,ar"
+    assert queued["turns"][-2]["queue"] == "info-ar" and queued["waits"] == "keys"
+    assert queued["turns"][-1]["heard"][-1]["audio"] == "hold/music.wav"
+    answered = run(["0", "-"]).get_json()  # the music plays on; the Arabic-speaking person is offered the call
+    notes = answered["turns"][-1]["notes"]
+    assert notes[0].startswith("☏ sim-info-ar (ar) is offered the call: «Hotline, Allgemeine Information, Arabisch")
+    assert answered["ending"] == "angenommen von sim-info-ar (Stelle info, Warteschlange)"
+    assert answered["kind"] == "answered"
+    left = run(["0", "1"], hang_up=True).get_json()  # 1 while waiting: out of the queue into the callback capture
+    assert left["turns"][-1]["notes"] == ["⇠ out of the queue after 0 s (QueueResult leave)"]
+    bad = run([], setup={"agents": "zebera:de"})
+    assert bad.status_code == 400 and "not a queue desk" in bad.get_json()["error"]
