@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from ivr.hotline import presence
+from ivr.hotline import users
 from ivr.settings import ROOT
 from ivr.settings import load_config
 from ivr.store import db
 from tests.e2e.conftest import Stack
+from tests.support.clock import berlin
 from tests.support.stores import empty_stores
 from tests.unit.flowops.test_hotline_flow import LANGUAGE_KEY
 from tests.unit.flowops.test_hotline_flow import LEAVES
@@ -19,6 +22,13 @@ pytestmark = pytest.mark.e2e
 def leaf_stack(tmp_path_factory, database_url, redis_url):
     engine = db.make_engine(database_url)
     empty_stores(engine, redis_url)
+    with engine.begin() as conn:  # somebody at every queue desk (else those desks offer the callback at once)
+        user_id = users.create(conn, "anna", "a long test password", "staff", berlin("2026-11-24 09:00"),
+                               phone="+4915112345678", languages=tuple(LANGUAGE_KEY))
+        for desk_id, desk in load_config(ROOT / "config.yaml").desks.items():
+            if desk.connect == "queue":
+                users.add_desk(conn, "anna", desk_id)
+        presence.set_status(conn, user_id, presence.AVAILABLE, berlin("2026-11-24 09:00"))
     engine.dispose()
     stack = Stack(tmp_path_factory.mktemp("leaves"), database_url, redis_url).start()
     yield stack
@@ -37,10 +47,14 @@ def _walk(stack, lang, keys, caller):
 @pytest.mark.parametrize("lang", ["de", "ar", "fa"])
 def test_every_leaf_open_and_closed(leaf_stack, lang):
     stack = leaf_stack
+    config = load_config(ROOT / "config.yaml")
     numbers = {}
     stack.clock.set("2026-11-24 10:00")
     for index, (keys, desk) in enumerate(LEAVES):
         _, turn = _walk(stack, lang, keys, caller=f"+49151000{LANGUAGE_KEY[lang]}{index:04d}")
+        if config.desks[desk].connect == "queue":  # put in the desk's queue for a person who speaks the language
+            assert turn.enqueue is not None and turn.enqueue.text == f"{desk}-{lang}", (lang, keys)
+            continue
         assert turn.dialed, (lang, keys)
         numbers[desk] = turn.dialed
     stack.clock.set("2026-11-24 19:00")
@@ -62,5 +76,4 @@ def test_every_leaf_open_and_closed(leaf_stack, lang):
                  if t["language"] == lang},
         lambda found: found >= expected)
     assert tasks == expected
-    config = load_config(ROOT / "config.yaml")
-    assert numbers == {desk_id: desk.number for desk_id, desk in config.desks.items()}
+    assert numbers == {desk_id: desk.number for desk_id, desk in config.desks.items() if desk.connect == "dial"}
