@@ -84,9 +84,14 @@ class Sandbox:
         with self.lock:
             self.now = now
             self._close(closed, now)
+            self.staffed(staff, now)
+            return self.client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+
+    def staffed(self, staff: Staff, now: datetime) -> None:
+        """Sign `staff` in unless they are the people signed in already (another simulation may have changed them)."""
+        with self.lock:
             if staff != self._staff:
                 self.sign_in(staff, now)
-            return self.client.post(url, data=params, headers={"X-Twilio-Signature": signature})
 
     def sign_in(self, staff: Staff, now: datetime) -> None:
         """Make exactly `staff` available at their desks (made on first use) and every other simulated person

@@ -260,6 +260,7 @@ class Call:
         answered."""
         sim, now = self.sim, self.sim.now
         with sim.sandbox.lock:
+            sim.sandbox.staffed(sim.staff, now)
             with sim.services.engine.begin() as conn:
                 found = queueing.entry(conn, self.sid)
                 if found is None or found.state != queueing.WAITING or found.leave_reason is not None:
