@@ -30,8 +30,9 @@ OFFER_SECONDS = 20
 """An offer not accepted within this long is missed: the person is paused ("verpasst"), the next one is tried."""
 ACCEPT_SECONDS = 60
 """An accepted offer not bridged within this long (the person hung up after pressing 1): the caller waits again."""
-LOCK_SECONDS = 30
-"""How long a desk's dispatch lock lives when its holder dies (a worker killed mid-dispatch)."""
+LOCK_SECONDS = 10
+"""How long a desk's dispatch lock lives when its holder dies (a worker killed mid-dispatch); a round that takes
+longer (a slow Twilio) lets another worker in, whom the conditional updates keep from offering anything twice."""
 ROUNDS = 5
 """Most rounds one dispatch job runs while new requests keep coming (the next job or the sweep does the rest)."""
 SWEEP_SECONDS = 3.0

@@ -221,12 +221,11 @@ def accept(conn: Connection, entry_id: int, user_id: int, now: datetime) -> Entr
     return found
 
 
-def miss(conn: Connection, entry_id: int, user_id: int, now: datetime, detail: str = "no answer") -> bool:
-    """An offer not taken in time: the caller waits again, the person is paused with the reason "verpasst".
-
-    False (nothing changed) when the offer was already settled (accepted and connected, missed, or ended)."""
+def _put_back(conn: Connection, entry_id: int, user_id: int, states: tuple[str, ...], now: datetime, kind: str,
+              detail: str) -> bool:
+    """The caller of an offer in one of `states` waits again and its person is free; the step is logged."""
     back = conn.execute(queue_entries.update()
-                        .where(queue_entries.c.id == entry_id, queue_entries.c.state == OFFERED,
+                        .where(queue_entries.c.id == entry_id, queue_entries.c.state.in_(states),
                                queue_entries.c.agent_id == user_id)
                         .values(state=WAITING, agent_id=None, agent_call_sid=None, offered_at=None)).rowcount
     if not back:
@@ -234,7 +233,16 @@ def miss(conn: Connection, entry_id: int, user_id: int, now: datetime, detail: s
     conn.execute(staff_presence.update().where(staff_presence.c.user_id == user_id,
                                                staff_presence.c.busy_with == entry_id).values(busy_with=None))
     found = entry_by_id(conn, entry_id)
-    log(conn, found.call_sid, "missed", now, user_id=user_id, detail=detail)  # type: ignore[union-attr]
+    log(conn, found.call_sid, kind, now, user_id=user_id, detail=detail)  # type: ignore[union-attr]
+    return True
+
+
+def miss(conn: Connection, entry_id: int, user_id: int, now: datetime, detail: str = "no answer") -> bool:
+    """An offer not taken in time: the caller waits again, the person is paused with the reason "verpasst".
+
+    False (nothing changed) when the offer was already settled (accepted and connected, missed, or ended)."""
+    if not _put_back(conn, entry_id, user_id, (OFFERED,), now, "missed", detail):
+        return False
     if presence.current(conn, user_id, now).status in presence.TAKES_CALLS:
         presence.set_status(conn, user_id, presence.PAUSED, now, reason=MISSED)
     return True
@@ -243,17 +251,7 @@ def miss(conn: Connection, entry_id: int, user_id: int, now: datetime, detail: s
 def withdraw(conn: Connection, entry_id: int, user_id: int, now: datetime, detail: str) -> bool:
     """Take back an offer that was not the person's fault (the call could not be placed, the bridge failed): the
     caller waits again, the person is free and keeps their status. False when the offer was settled already."""
-    back = conn.execute(queue_entries.update()
-                        .where(queue_entries.c.id == entry_id, queue_entries.c.state.in_((OFFERED, ACCEPTED)),
-                               queue_entries.c.agent_id == user_id)
-                        .values(state=WAITING, agent_id=None, agent_call_sid=None, offered_at=None)).rowcount
-    if not back:
-        return False
-    conn.execute(staff_presence.update().where(staff_presence.c.user_id == user_id,
-                                               staff_presence.c.busy_with == entry_id).values(busy_with=None))
-    found = entry_by_id(conn, entry_id)
-    log(conn, found.call_sid, "withdrawn", now, user_id=user_id, detail=detail)  # type: ignore[union-attr]
-    return True
+    return _put_back(conn, entry_id, user_id, (OFFERED, ACCEPTED), now, "withdrawn", detail)
 
 
 def offer_of(conn: Connection, entry_id: int, user_id: int) -> Entry | None:
