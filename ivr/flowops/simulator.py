@@ -83,6 +83,19 @@ class Heard:
     audio: str | None = None
 
 
+class Note(str):
+    """A line of what happened beside the caller's ear, in English; `key` and `params` let a page say it in its
+    interface language (the browser phone: translation "sim_note_<key>")."""
+
+    key: str
+    params: dict[str, str]
+
+    def __new__(cls, key: str, text: str, **params: str) -> Note:
+        note = super().__new__(cls, text.format(**params))
+        note.key, note.params = key, params
+        return note
+
+
 @dataclass
 class Turn:
     """One answer of the hotline: what is heard and what it waits for (keys, number, dial, record or end)."""
@@ -234,7 +247,8 @@ class Call:
         queue, self.queue = self.queue, None
         if queue is not None:
             if result != "bridged":
-                self._notes.append(f"⇠ out of the queue after {queue['QueueTime']} s (QueueResult {result})")
+                self._notes.append(Note("left", "⇠ out of the queue after {seconds} s (QueueResult {result})",
+                                        seconds=queue["QueueTime"], result=result))
             self._post(queue["action"], {"QueueResult": result, "QueueSid": queue["QueueSid"],
                                          "QueueTime": queue["QueueTime"]})
 
@@ -286,20 +300,23 @@ class Call:
                "ApiVersion": "2010-04-01"}
         whisper = self._parse(self._send(f"/voice/agent/whisper?{ids}", leg=leg).data)
         said = " ".join(h.text for h in whisper.heard[:1])
-        self._notes.append(f"☏ {person.username} ({', '.join(person.languages)}) is offered the call: «{said}»")
+        self._notes.append(Note("offered", "☏ {person} ({languages}) is offered the call: «{said}»",
+                                person=person.username, languages=", ".join(person.languages), said=said))
         if whisper.waits != "keys":
             return False
         accepted = ET.fromstring(self._send(whisper.action or "", {"Digits": "1"}, leg=leg).data)
         queue = accepted.find("Dial/Queue")
         dial = accepted.find("Dial")
         if queue is None or dial is None:
-            self._notes.append(f"✗ {person.username} pressed 1, the call was not theirs any more")
+            self._notes.append(Note("taken", "✗ {person} pressed 1, the call was not theirs any more",
+                                    person=person.username))
             return False
         assert self.queue is not None
         waited, queue_sid = self.queue["QueueTime"], self.queue["QueueSid"]
         self._send(queue.attrib["url"], {"QueueSid": queue_sid, "QueueTime": waited,
                                          "DequeingCallSid": leg["CallSid"]})
-        self._notes.append(f"✓ {person.username} pressed 1: the call is answered after {waited} s in the queue")
+        self._notes.append(Note("answered", "✓ {person} pressed 1: the call is answered after {seconds} s in the queue",
+                                person=person.username, seconds=waited))
         self.sim.now += timedelta(seconds=TALK_SECONDS)
         self._queue_ends("bridged")
         self._send(dial.attrib["action"], {"DialCallStatus": "completed", "DialCallDuration": str(TALK_SECONDS),

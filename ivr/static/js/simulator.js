@@ -9,6 +9,7 @@
   const keys = Array.from(document.querySelectorAll(".key"));
   const number = document.getElementById("sim-number");
   const byId = (id) => document.getElementById(id);
+  const languages = new Set(Array.from(byId("sim-lang").options, (o) => o.value).filter(Boolean));
   let call = null;  // {setup, keys, shown}: the server replays the call from these when needed
   let queue = Promise.resolve();
 
@@ -43,11 +44,21 @@
     });
   }
 
-  function line(text, cls, lang) {
+  function tag(language) {
+    // a Say's voice language (de-DE, arb) or a clip's folder (uk/...); the hold music's folder is no language
+    const lang = language === "arb" ? "ar" : (language || "");
+    return languages.has(lang.split("-")[0]) ? lang : "";
+  }
+
+  function line(text, cls, lang, prefix) {
     const li = document.createElement("li");
-    li.textContent = text;
+    if (prefix) li.append(prefix);
+    // <bdi>: an Arabic or Persian sentence keeps its own direction (the period and a number in their places)
+    const said = document.createElement("bdi");
+    said.textContent = text;
+    li.append(said);
     if (cls) li.className = cls;
-    if (lang) li.lang = lang === "arb" ? "ar" : lang;
+    if (tag(lang)) li.lang = tag(lang);
     transcript.appendChild(li);
     li.scrollIntoView({block: "nearest"});
   }
@@ -61,11 +72,11 @@
     for (const turn of data.turns.slice(call.shown)) {
       for (const note of turn.notes || []) line(note, "dial");
       for (const item of turn.heard) {
-        line((item.audio ? "♪ " + item.audio + "  " : "") + item.text, "heard", item.language);
+        line(item.text, "heard", item.language, item.audio ? "♪ " + item.audio + "  " : "");
         queue = queue.then(() => speak(item));
       }
       if (turn.dialed) line("→ " + phone.dataset.tDialed + " " + turn.dialed, "dial");
-      if (turn.queue) line("⏳ " + phone.dataset.tQueued + " " + turn.queue, "dial");
+      if (turn.queue) line("⇢ " + phone.dataset.tQueued + " " + turn.queue, "dial");
     }
     call.shown = data.turns.length;
     const waits = data.ending ? "end" : data.waits;

@@ -20,6 +20,7 @@ from ivr.core.roles import OPERATING_ROLES
 from ivr.flowops.simulator import AppFactory
 from ivr.flowops.simulator import Call
 from ivr.flowops.simulator import Ending
+from ivr.flowops.simulator import Note
 from ivr.flowops.simulator import Simulator
 from ivr.flowops.simulator import Turn
 from ivr.flowops.simulator import local_time
@@ -110,7 +111,12 @@ def simulator():
 
 def _turn(turn: Turn) -> dict[str, Any]:
     return {"heard": [{"text": h.text, "language": h.language, "audio": h.audio} for h in turn.heard],
-            "waits": turn.waits, "dialed": turn.dialed, "queue": turn.queue, "notes": list(turn.notes)}
+            "waits": turn.waits, "dialed": turn.dialed, "queue": turn.queue, "notes": [_note(n) for n in turn.notes]}
+
+
+def _note(note: str) -> str:
+    """What happened beside the caller's ear (who was offered the call, ...), in the interface language."""
+    return translate(f"sim_note_{note.key}").format(**note.params) if isinstance(note, Note) else note
 
 
 def _key(setup: dict[str, Any], keys: list[str]) -> str:

@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[3]
 ROOT = REPO / "ivr"
 TASK_ERROR = re.compile(r"""TaskError\(\s*["']([a-z0-9_]+)["']""")
 RESULT = re.compile(r"""^\s+return ["']([a-z_]+)["']$""", re.M)  # a workbench action's flashed result
+SIM_NOTE = re.compile(r"""Note\(\s*["']([a-z_]+)["']""")  # the browser phone's notes: sim_note_<key>
 HISTORY_KIND = re.compile(r"""record_step\([^)]*?,\s*["']([a-z_]+)["']|kind=["']([a-z_]+)["']""")
 
 
@@ -52,12 +53,14 @@ def _families() -> set[str]:
     outcomes = set(worklist.OUTCOMES) | set(worklist.REACHED.values()) | {"unreachable", "erased"} | CLOSE_OUTCOMES
     views = (ROOT / "web" / "workbench" / "views.py").read_text(encoding="utf-8")
     bodies = {desk.body for desk in load_config(REPO / "config.yaml").desks.values()}
+    notes = set(SIM_NOTE.findall((ROOT / "flowops" / "simulator.py").read_text(encoding="utf-8")))
+    assert {"offered", "answered", "left"} <= notes
     return ({f"h_{k}" for k in kinds} | {f"o_{o}" for o in outcomes} | {f"ua_role_{r}" for r in ROLES}
             | {f"ua_body_{b}" for b in bodies} | set(TASK_ERROR.findall(views)) | set(RESULT.findall(views))
             | {f"e_title_{c}" for c in errors.PAGES} | {f"e_text_{c}" for c in errors.PAGES}
             | {f"csv_{c}" for c in workbench.CSV_COLUMNS + dashboard.CSV_COLUMNS}
             | {f"co_{o}" for o in dashboard.OUTCOMES} | {f"wd_{d}" for d in dashboard.WEEKDAYS}
-            | {f"wd_{d}" if d in graph.DAYS else f"g_{d}" for d in graph.WORDS})
+            | {f"wd_{d}" if d in graph.DAYS else f"g_{d}" for d in graph.WORDS} | {f"sim_note_{n}" for n in notes})
 
 
 def test_every_key_in_templates_and_code_has_a_text_in_both_languages():

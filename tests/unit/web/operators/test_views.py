@@ -109,10 +109,12 @@ def test_the_phone_waits_in_a_queue_desk_and_a_simulated_person_answers(login):
     assert queued["turns"][-1]["heard"][-1]["audio"] == "hold/music.wav"
     answered = run(["0", "-"]).get_json()  # the music plays on; the Arabic-speaking person is offered the call
     notes = answered["turns"][-1]["notes"]
-    assert notes[0].startswith("☏ sim-info-ar (ar) is offered the call: «Hotline, Allgemeine Information, Arabisch")
+    assert notes[0].startswith("☏ sim-info-ar (ar) bekommt den Anruf angeboten: «Hotline, Allgemeine Information, "
+                               "Arabisch")  # in the interface language
+    assert notes[1] == "✓ sim-info-ar drückt die 1: angenommen nach 15 s in der Warteschlange"
     assert answered["ending"] == "angenommen von sim-info-ar (Stelle info, Warteschlange)"
     assert answered["kind"] == "answered"
     left = run(["0", "1"], hang_up=True).get_json()  # 1 while waiting: out of the queue into the callback capture
-    assert left["turns"][-1]["notes"] == ["⇠ out of the queue after 0 s (QueueResult leave)"]
+    assert left["turns"][-1]["notes"] == ["⇠ aus der Warteschlange nach 0 s (QueueResult leave)"]
     bad = run([], setup={"agents": "zebera:de"})
     assert bad.status_code == 400 and "not a queue desk" in bad.get_json()["error"]
