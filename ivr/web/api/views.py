@@ -146,7 +146,11 @@ def get_call(call_sid: str):
         if row is None:
             abort(404, "no such call")
         audit.write(conn, g.actor, "api.calls.get", f"call:{row['id']}", svc.clock())
-    return jsonify(calls.as_json(row))
+    data = calls.as_json(row)
+    # who took a queued call: a keyed pseudonym, stable per person, never the account itself (docs/queue.md)
+    taker = row.get("answered_by")
+    data["answered_by"] = svc.cipher.pseudonym(f"user:{taker}") if taker is not None else None
+    return jsonify(data)
 
 
 def _iso(value: datetime | None) -> str | None:

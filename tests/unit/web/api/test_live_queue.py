@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from ivr.hotline import apiclients
 from ivr.hotline import presence
 from ivr.store import jobqueue
+from ivr.store.cipher import Cipher
 from ivr.store.db import audit_log
+from ivr.store.db import calls
 from tests.support.livequeue import PHONES
 from tests.support.livequeue import person
 from tests.support.livequeue import scene
@@ -121,3 +123,18 @@ def test_the_put_needs_the_agents_write_scope(client, engine, clock):
     assert client.get("/api/desks", headers={"Authorization": f"Bearer {writer}"}).status_code == 401
     assert _put(client, "anna", {"status": "paused"}, writer).status_code == 200
     assert _audit(engine)[0][0].startswith("api:") and _audit(engine)[0][0] != "api:bootstrap"
+
+
+def test_an_answered_call_names_who_took_it_by_a_pseudonym_never_the_account(api, engine, clock, settings):
+    takers = ((1, "answered", 7), (2, "answered", 7), (3, "answered", 8), (4, "abandoned", None))
+    rows = [{"call_sid": f"CA{n:032d}", "path": "[]", "desk": "info", "outcome": outcome, "answered_by": taker,
+             "wait_seconds": 20, "talk_seconds": 180 if taker else None, "created_at": clock(), "updated_at": clock()}
+            for n, outcome, taker in takers]
+    with engine.begin() as conn:
+        conn.execute(calls.insert(), rows)
+    shown = [api.get(f"/api/calls/{row['call_sid']}").get_json() for row in rows]
+    taken = [call["answered_by"] for call in shown]
+    assert taken[0] == Cipher(settings.secret_key).pseudonym("user:7") and len(taken[0]) == 32
+    assert taken[0] == taken[1] != taken[2] and taken[3] is None  # one person, one pseudonym
+    assert (shown[0]["outcome"], shown[0]["wait_seconds"], shown[0]["talk_seconds"]) == ("answered", 20, 180)
+    assert all("7" != str(value) and "8" != str(value) for call in shown for value in call.values())
