@@ -26,18 +26,24 @@ VIEWPORT = {"width": 1366, "height": 768}
 """A common laptop screen."""
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory, database_url, redis_url):
-    """One web server and worker for the module, on emptied tables and Redis."""
+def running_stack(tmp_path_factory, database_url: str, redis_url: str, **env: str):
+    """A web server and worker on emptied tables and Redis (extra environment given), stopped when done."""
     engine = db.make_engine(database_url)
     empty_stores(engine, redis_url)
     stack = Stack(tmp_path_factory.mktemp("browser"), database_url, redis_url)
+    stack.env.update(env)
     stack.base = stack.base.replace("127.0.0.1", "localhost")  # a secure context: Secure cookies over http
     stack.engine = engine
     stack.start()
     yield stack
     stack.stop()
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, database_url, redis_url):
+    """One web server and worker for the module, on emptied tables and Redis."""
+    yield from running_stack(tmp_path_factory, database_url, redis_url)
 
 
 @pytest.fixture(scope="module")

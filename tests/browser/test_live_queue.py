@@ -13,13 +13,11 @@ from playwright.sync_api import expect
 
 from ivr.hotline import queueing
 from ivr.hotline import users
-from ivr.store import db
 from ivr.store import jobqueue
 from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import running_stack
 from tests.browser.pages import axe_violations
-from tests.e2e.conftest import Stack
 from tests.factories import TOKEN
-from tests.support.stores import empty_stores
 from tests.unit.workers.twilio_standin import TwilioStandIn
 
 pytestmark = pytest.mark.browser
@@ -39,17 +37,8 @@ def twilio():
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, database_url, redis_url, twilio):
     """The browser tests' web server and worker, whose REST calls go to the stand-in."""
-    engine = db.make_engine(database_url)
-    empty_stores(engine, redis_url)
-    stack = Stack(tmp_path_factory.mktemp("live"), database_url, redis_url)
-    stack.env.update(IVR_PUBLIC_URL="https://hotline.example.org", TWILIO_API_BASE=twilio.url,
-                     TWILIO_ACCOUNT_SID=ACCOUNT)
-    stack.base = stack.base.replace("127.0.0.1", "localhost")  # a secure context: Secure cookies over http
-    stack.engine = engine
-    stack.start()
-    yield stack
-    stack.stop()
-    engine.dispose()
+    yield from running_stack(tmp_path_factory, database_url, redis_url, IVR_PUBLIC_URL="https://hotline.example.org",
+                             TWILIO_API_BASE=twilio.url, TWILIO_ACCOUNT_SID=ACCOUNT)
 
 
 @pytest.fixture(scope="module")
