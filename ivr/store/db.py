@@ -92,6 +92,10 @@ callbacks = sa.Table(
     sa.Column("updated_at", TZ, nullable=False),
     sa.Column("local_date", sa.Date),
     sa.Column("queued_at", TZ),  # when the caller joined the desk's queue before asking for the callback
+    sa.Column("window", sa.String(16)),  # when calls suit the caller: morning | afternoon | any | a desk's own id
+    sa.Column("promised_by", sa.Date),  # the day spoken to the caller (local date): called back by its end
+    sa.Column("reference", sa.String(12)),  # short reference for the caller (SMS), e.g. R-4821
+    sa.Column("sms_consent", sa.Boolean),  # the caller pressed 1 for an SMS confirmation (null: not asked)
     sa.UniqueConstraint("call_sid", "desk", name="uq_callbacks_call_sid_desk"),
     sa.Index("ix_callbacks_desk_status_due", "desk", "status", "due_at"),
     sa.Index("ix_callbacks_phone_status", "phone", "status"),
@@ -262,6 +266,22 @@ queue_stats = sa.Table(
     sa.Column("handle_seconds", sa.Float, nullable=False),
     sa.Column("samples", sa.Integer, nullable=False),
     sa.Column("updated_at", TZ, nullable=False),
+)
+# --- callers' SMS: confirmations sent, delivery states, replies ---
+sms_messages = sa.Table(
+    "sms_messages", metadata,  # one row per SMS sent (or refused) for a task or as an answer to a reply
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("callback_id", sa.Integer, sa.ForeignKey("callbacks.id", ondelete="CASCADE")),
+    sa.Column("dedupe_key", sa.String(96), nullable=False, unique=True),  # each SMS is sent once, never twice
+    sa.Column("kind", sa.String(16), nullable=False),  # confirm | unreached | received | cancelled | neutral
+    sa.Column("phone", sa.String(32)),  # E.164; stripped with the task's personal data
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("body", sa.Text),  # the text sent; stripped with the task's personal data
+    sa.Column("message_sid", sa.String(64), unique=True),
+    sa.Column("status", sa.String(16), nullable=False),  # pending queued sent delivered undelivered failed refused
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("updated_at", TZ, nullable=False),
+    sa.Index("ix_sms_messages_phone_created", "phone", "created_at"),
 )
 # --- operators: flow versions ---
 flow_versions = sa.Table(
