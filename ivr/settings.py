@@ -31,6 +31,7 @@ DEFAULT_CONFIG = ROOT / "config.yaml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_WINDOW_ID = re.compile(r"^[a-z][a-z0-9_]{0,15}$")  # callbacks.window is 16 characters
 LogFormat = Literal["plain", "json"]
 
 
@@ -64,6 +65,32 @@ class Language(_Model):
         return bool(self.voice) and self.tts_opt_in
 
 
+def _check_hours(value: dict[str, list[str]], what: str) -> dict[str, list[str]]:
+    for day, ranges in value.items():
+        if day not in WEEKDAYS:
+            raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
+        for item in ranges:
+            match = _RANGE.match(item)
+            if not match or item[:5] >= item[6:]:
+                raise ValueError(f"{what} {item!r} must look like 08:00-16:00")
+    return value
+
+
+class DeskWindow(_Model):
+    """A desk's own callback window (e.g. Thursday evening): the key that chooses it and its weekly hours."""
+
+    digit: Literal[1, 2]  # 3 stays "any time"
+    hours: dict[str, list[str]]
+    name: dict[str, str] = Field(default_factory=dict)  # language -> how the window is named
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if not any(value.values()):
+            raise ValueError("a window needs hours")
+        return _check_hours(value, "window hours")
+
+
 class Desk(_Model):
     name: dict[str, str]
     body: Literal["stadt", "jobcenter", "ba"]
@@ -74,6 +101,7 @@ class Desk(_Model):
     max_wait: int = Field(default=600, ge=30, le=3600)  # seconds a caller waits in the queue at most
     wrap_up_seconds: int = Field(default=60, ge=1, le=900)  # after a call, then available again
     language_fallback_seconds: int = Field(default=60, ge=1, le=3600)  # then any available person is offered
+    windows: dict[str, DeskWindow] = Field(default_factory=dict)  # own callback windows, by id (keys 1 and 2)
 
     @field_validator("number")
     @classmethod
@@ -85,13 +113,17 @@ class Desk(_Model):
     @field_validator("hours")
     @classmethod
     def _hours(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for day, ranges in value.items():
-            if day not in WEEKDAYS:
-                raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
-            for item in ranges:
-                match = _RANGE.match(item)
-                if not match or item[:5] >= item[6:]:
-                    raise ValueError(f"office hours {item!r} must look like 08:00-16:00")
+        return _check_hours(value, "office hours")
+
+    @field_validator("windows")
+    @classmethod
+    def _windows(cls, value: dict[str, DeskWindow]) -> dict[str, DeskWindow]:
+        digits = [w.digit for w in value.values()]
+        if len(digits) != len(set(digits)):
+            raise ValueError("two windows share a key; keys 1 and 2 each choose one window")
+        for window_id in value:
+            if not _WINDOW_ID.match(window_id) or window_id == "any":
+                raise ValueError(f"window id {window_id!r}: lower-case letters, digits and _ (at most 16), not 'any'")
         return value
 
 

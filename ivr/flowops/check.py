@@ -14,6 +14,7 @@ from ivr.engine.model import Bundle
 from ivr.engine.validate import MISSING_AUDIO
 from ivr.flowops.source import compile_sources
 from ivr.flowops.source import read_files
+from ivr.hotline.promises import outside_hours
 from ivr.settings import FileConfig
 from ivr.settings import load_config
 
@@ -56,6 +57,7 @@ def check_with(config: FileConfig, sources: list[tuple[str, str]], audio_dir: st
     bundle, problems = compile_sources(sources, config, audio_dir)
     problems = [replace(p, severity="error") if MISSING_AUDIO in p.message else p for p in problems]
     problems += _manifest(sources, config, Path(audio_dir))
+    problems += _windows(config)
     if any(p.severity == "error" for p in problems):
         bundle = None
     return Report(tuple(problems), bundle, config)
@@ -90,3 +92,10 @@ def _manifest(sources: list[tuple[str, str]], config: FileConfig, audio_dir: Pat
                                         "are machine-made placeholders awaiting a human recording",
                                         severity="warning"))
     return problems
+
+
+def _windows(config: FileConfig) -> list[Problem]:
+    """A desk's own callback window must lie inside the desk's hours: outside them nobody could call back."""
+    return [Problem("config.yaml", 0, f"desks.{desk_id}.windows.{window_id}: {item} is outside the desk's hours")
+            for desk_id, desk in config.desks.items() for window_id, window in desk.windows.items()
+            for item in outside_hours(desk.hours, window.hours)]

@@ -142,3 +142,61 @@ def test_in_window_honours_holidays_and_hours():
     assert promises.in_window(INFO, ANY, berlin("2026-11-24 15:00"))
     assert not promises.in_window(INFO, ANY, berlin("2026-12-24 09:00"))  # Heiligabend
     assert not promises.in_window(INFO, MORNING, berlin("2026-11-24 07:30"))  # before opening
+
+
+INFO_DESK = """  info:
+    name: {de: Allgemeine Information, en: General information}
+"""
+EVENING = """    windows:
+      thu_evening: {digit: 2, hours: {thu: ["16:00-18:00"]}, name: {de: Donnerstagabend}}
+"""
+
+
+def _config_with(tmp_path, windows: str):
+    from pathlib import Path
+
+    text = Path(DEFAULT_CONFIG).read_text()
+    assert INFO_DESK in text
+    path = tmp_path / "config.yaml"
+    path.write_text(text.replace(INFO_DESK, INFO_DESK + windows, 1))
+    return path
+
+
+def test_a_desks_own_window_in_config_is_read_and_passes_the_flows_check(tmp_path):
+    from ivr.flowops.check import check
+    from ivr.flowops.check import sources_for
+
+    path = _config_with(tmp_path, EVENING)
+    config = load_config(path)
+    found = promises.windows(config.desks["info"])
+    assert {wid: digit for wid, (digit, _) in found.items()} == {"morning": 1, "thu_evening": 2, "any": 3}
+    assert config.desks["info"].windows["thu_evening"].name == {"de": "Donnerstagabend"}
+    assert promises.windows(config.desks["zebera"]) == promises.DEFAULT_WINDOWS
+    assert [p for p in check(path, sources_for("flows"), "ivr/static/audio").errors() if p.file == "config.yaml"] == []
+
+
+def test_the_flows_check_refuses_a_window_outside_the_desks_hours(tmp_path):
+    from ivr.flowops.check import check
+    from ivr.flowops.check import sources_for
+
+    path = _config_with(tmp_path, EVENING.replace("16:00-18:00", "17:00-19:00"))
+    report = check(path, sources_for("flows"), "ivr/static/audio")
+    assert report.bundle is None
+    assert [p.message for p in report.errors() if p.file == "config.yaml"] == [
+        "desks.info.windows.thu_evening: thu 17:00-19:00 is outside the desk's hours"]
+
+
+@pytest.mark.parametrize("windows, finding", [
+    (EVENING.replace("digit: 2", "digit: 3"), "digit"),
+    (EVENING.replace("thu_evening", "any"), "not 'any'"),
+    (EVENING.replace("thu_evening", "Thu-Evening"), "lower-case"),
+    (EVENING + "      sat: {digit: 2, hours: {fri: [\"08:00-10:00\"]}}\n", "share a key"),
+    (EVENING.replace("16:00-18:00", "18:00-16:00"), "must look like"),
+    (EVENING.replace('{thu: ["16:00-18:00"]}', "{}"), "needs hours"),
+])
+def test_a_broken_window_config_is_named(tmp_path, windows, finding):
+    from ivr.core.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        load_config(_config_with(tmp_path, windows))
+    assert "desks.info.windows" in str(info.value) and finding in str(info.value), str(info.value)
