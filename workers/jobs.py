@@ -21,6 +21,7 @@ from ivr.engine.phones import is_anonymous
 from ivr.hotline import callbacks
 from ivr.hotline import calls
 from ivr.hotline import privacy
+from ivr.hotline import promises
 from ivr.hotline import queueing
 from ivr.hotline import recordings
 from ivr.hotline import worklist
@@ -55,16 +56,53 @@ def _callback(env: Container, conn: Connection, call_sid: str, payload: dict[str
     config = env.settings.desks[desk]
     waited = queueing.entry(conn, call_sid) if config.connect == "queue" else None
     queued_at = waited.joined_at if waited is not None and waited.desk == desk else None
-    promise = config.callback_promise_hours
     # a caller who waited in the desk's queue keeps their place: due as if they had asked when they joined it
-    due = env.schedules[desk].add_service_hours(min(queued_at or at, at), promise)
+    due = promises.due_at(env.schedules[desk], min(queued_at or at, at), config.callback_promise_hours, None)
     task_id, new = callbacks.create(conn, desk, payload["phone"], payload["language"], call_sid, at, due,
-                                    at.astimezone(env.tz).date(), queued_at=queued_at)
+                                    at.astimezone(env.tz).date(), queued_at=queued_at,
+                                    promised_by=promises.promised_day(due, env.tz), window=promises.ANY)
     calls.note_reached(conn, call_sid, desk, "callback_requested", payload.get("language"), payload.get("version"),
                        at, env.tz, payload.get("path"))
     log.info("call %s: callback task %s for %s (%s)", call_sid, task_id, desk, "new" if new else "existing")
     if queued_at is not None:
         _request_dispatch(env, desk)  # a person offered this caller is free again
+
+
+class TaskNotYet(LookupError):
+    """A refinement arrived before its call's task was created: the event is applied again later."""
+
+
+def _refine(env: Container, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
+    """The caller chose a window (and whether to get an SMS) after the task was created: due inside the window."""
+    desk = payload["desk"]
+    task = callbacks.of_call(conn, call_sid, desk)
+    if task is None:
+        raise TaskNotYet(f"call {call_sid}: no task at {desk} yet")  # RQ retries; the callback event comes first
+    config = env.settings.desks.get(desk)
+    found = promises.windows(config)
+    window = payload.get("window") if payload.get("window") in found else promises.ANY
+    sms = payload.get("sms") if isinstance(payload.get("sms"), bool) else None
+    start = min(task["queued_at"] or task["created_at"], task["created_at"])
+    promise = config.callback_promise_hours if config is not None else 24
+    due = promises.due_at(env.schedules[desk], start, promise, found[window][1]) if desk in env.schedules \
+        else task["due_at"]
+    if not callbacks.refine(conn, task["id"], window, sms, due, promises.promised_day(due, env.tz),
+                            _at(payload, "at", created)):
+        return  # closed meanwhile (cancelled, reached): nothing to confirm
+    log.info("call %s: task %s refined (window %s, sms %s)", call_sid, task["id"], window, sms)
+    if sms:
+        _request_sms(env, task["id"])
+
+
+def _request_sms(env: Container, task_id: int) -> None:
+    """Ask for the confirmation SMS; without Redis the event fails and is applied again (the job sends once)."""
+    request = getattr(queue, "request_sms", None)
+    if request is None:  # the SMS sender is not installed in this build
+        log.warning("task %s: SMS confirmation not requested (no sender)", task_id)
+        return
+    if env.redis is None:
+        raise redis.ConnectionError("redis unavailable: SMS confirmation not requested")
+    request(env.redis, task_id, "confirm")
 
 
 def _reached(env: Container, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
@@ -164,6 +202,7 @@ HANDLERS: dict[str, Callable[[Container, Connection, str, dict[str, Any], dateti
     "callback": _callback,
     "queue": _queued,
     "reached": _reached,
+    "refine": _refine,
     "recording": _recording,
     "recording_status": _recording,
     "status": _status,

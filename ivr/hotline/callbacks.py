@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -27,6 +28,8 @@ _EXISTING = sa.select(callbacks.c.id, callbacks.c.call_sid).where(sa.or_(
     sa.and_(callbacks.c.desk == sa.bindparam("desk"), callbacks.c.phone == sa.bindparam("phone"),
             callbacks.c.status == "open")))
 _CREATE = callbacks.insert()
+_REFERENCE = callbacks.update().where(callbacks.c.id == sa.bindparam("task_id")).values(
+    reference=sa.bindparam("ref"))
 
 
 class OutcomeError(ValueError):
@@ -40,18 +43,49 @@ class NumberTasks(NamedTuple):
     today: int
 
 
+def reference(task_id: int) -> str:
+    """The task's short reference for the caller ("R-4821"): from its id, never from the number.
+
+    The id is scrambled by a step coprime to 10,000, so 10,000 consecutive tasks have distinct references and
+    neighbouring tasks do not look like neighbours."""
+    return f"R-{(int(task_id) * 7919 + 4821) % 10000:04d}"
+
+
 def create(conn: Connection, desk: str, phone: str, language: str, call_sid: str, now: datetime,
-           due_at: datetime, local_date: Any = None, queued_at: datetime | None = None) -> tuple[int, bool]:
+           due_at: datetime, local_date: Any = None, queued_at: datetime | None = None,
+           promised_by: date | None = None, window: str | None = None) -> tuple[int, bool]:
     """Create the task of a call for a desk; return (id, created). Repeats return the existing task.
 
-    `queued_at`: when the caller joined the desk's queue before asking to be called back (they keep that place)."""
+    `queued_at`: when the caller joined the desk's queue before asking to be called back (they keep that place);
+    `promised_by`: the local day the caller is told; `window`: when calls suit the caller (None: not asked yet)."""
     found = conn.execute(_EXISTING, {"sid": call_sid, "desk": desk, "phone": phone}).all()
     if found:  # the call's own task first; else the caller already waits for this desk: one task is enough
         return next((row.id for row in found if row.call_sid == call_sid), found[0].id), False
     result = conn.execute(_CREATE, {
         "desk": desk, "phone": phone, "language": language, "call_sid": call_sid, "status": "open", "attempts": 0,
-        "created_at": now, "due_at": due_at, "updated_at": now, "local_date": local_date, "queued_at": queued_at})
-    return result.inserted_primary_key[0], True
+        "created_at": now, "due_at": due_at, "updated_at": now, "local_date": local_date, "queued_at": queued_at,
+        "promised_by": promised_by, "window": window})
+    task_id = result.inserted_primary_key[0]
+    conn.execute(_REFERENCE, {"task_id": task_id, "ref": reference(task_id)})
+    return task_id, True
+
+
+def of_call(conn: Connection, call_sid: str, desk: str) -> dict[str, Any] | None:
+    """The task a call asked for at a desk (any status), or None."""
+    row = conn.execute(sa.select(callbacks).where(callbacks.c.call_sid == call_sid)
+                       .where(callbacks.c.desk == desk)).mappings().first()
+    return dict(row) if row else None
+
+
+def refine(conn: Connection, task_id: int, window: str, sms_consent: bool | None, due_at: datetime,
+           promised_by: date, now: datetime) -> bool:
+    """Set the window and SMS consent the caller chose, with the due time and day inside the window.
+
+    Only an open task changes (a task closed meanwhile keeps what it had); False when nothing changed."""
+    result = conn.execute(callbacks.update().where(callbacks.c.id == task_id).where(callbacks.c.status == "open")
+                          .values(window=window, sms_consent=sms_consent, due_at=due_at, promised_by=promised_by,
+                                  updated_at=now))
+    return bool(result.rowcount)
 
 
 def attach_recording(conn: Connection, call_sid: str, desk: str | None, url: str | None, sid: str | None,

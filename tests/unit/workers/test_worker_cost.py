@@ -110,8 +110,9 @@ def _event(engine, kind: str, sid: str, payload: dict) -> int:
 
 
 def test_an_event_costs_few_statements_and_applies_once(engine, settings, monkeypatch):
-    """A callback request: 7 statements at a queue desk (its queue entry is read: a caller who waited keeps their
-    place), 6 at others (9 before); a final status: 4. Run again, each changes nothing."""
+    """A callback request: 8 statements at a queue desk (its queue entry is read: a caller who waited keeps their
+    place; a new task's reference is written from its id), 7 at others; a final status: 4. Run again, each changes
+    nothing."""
     env = context.build(settings)
     monkeypatch.setattr(context, "get", lambda: env)
     statements: list[str] = []
@@ -124,7 +125,7 @@ def test_an_event_costs_few_statements_and_applies_once(engine, settings, monkey
                                             "received_at": now})
     try:
         assert jobs.process_event(callback) == "callback"
-        assert statements == ["SELECT", "SELECT", "SELECT", "INSERT", "SELECT", "INSERT", "UPDATE"]
+        assert statements == ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE", "SELECT", "INSERT", "UPDATE"]
         statements.clear()
         assert jobs.process_event(status) == "status"
         assert statements == ["SELECT", "SELECT", "UPDATE", "UPDATE"]
