@@ -101,6 +101,8 @@ class Desk(_Model):
     max_wait: int = Field(default=600, ge=30, le=3600)  # seconds a caller waits in the queue at most
     wrap_up_seconds: int = Field(default=60, ge=1, le=900)  # after a call, then available again
     language_fallback_seconds: int = Field(default=60, ge=1, le=3600)  # then any available person is offered
+    attempts: int | None = Field(default=None, ge=1, le=20)  # callback attempts; None: callbacks.max_attempts
+    attempt_spacing_minutes: int | None = Field(default=None, ge=1)  # service minutes apart; None: the house's
     windows: dict[str, DeskWindow] = Field(default_factory=dict)  # own callback windows, by id (keys 1 and 2)
 
     @field_validator("number")

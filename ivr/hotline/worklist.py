@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ivr.core.roles import SUPERVISING_ROLES
 from ivr.engine.hours import Schedule
+from ivr.hotline import attempts
 from ivr.hotline import callbacks
 from ivr.hotline.users import User
 from ivr.store.db import callbacks as callbacks_table
@@ -123,8 +124,12 @@ def log_attempt(
     schedule: Schedule,
     spacing_minutes: int,
     max_attempts: int,
+    window: attempts.Ranges | None = None,
 ) -> str:
-    """Record an attempt; close or reschedule the task. Return the task's status afterwards."""
+    """Record an attempt; close or reschedule the task. Return the task's status afterwards.
+
+    The next attempt is at least `spacing_minutes` of service time away (a later time staff chose stays), and
+    inside the desk's hours and the caller's `window` (attempts.window_ranges; None: any time)."""
     if attempt.outcome not in OUTCOMES:
         raise TaskError("invalid_input")
     _own(conn, task, user, now)
@@ -138,8 +143,9 @@ def log_attempt(
         closing = "unreachable"
     else:
         closing = None
-        default = schedule.add_service_hours(now, spacing_minutes / 60)
-        values["next_attempt_at"] = attempt.next_at if attempt.next_at and attempt.next_at > now else default
+        earliest = attempts.earliest_next(schedule, window, now, spacing_minutes)
+        chosen = attempt.next_at if attempt.next_at and attempt.next_at > earliest else earliest
+        values["next_attempt_at"] = attempts.next_allowed(schedule, window, chosen)
     conn.execute(callbacks_table.update().where(callbacks_table.c.id == task["id"]).values(**values))
     if closing:  # the one rule for closing (claim released, step in the history), as the API and CLI close
         callbacks.close(conn, task["id"], closing, now, actor=user.username)

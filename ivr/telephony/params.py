@@ -61,6 +61,9 @@ RULES: dict[str, Rule] = {
     "/voice/agent/bridge": Rule(STANDARD | DEQUEUE, REQUIRED),
     "/voice/agent/done": Rule(STANDARD | DIAL | QUEUE, REQUIRED),
     "/voice/agent/status": Rule(AGENT_STATUS, REQUIRED),
+    # click-to-call: the callee's leg hears who calls and presses 1 before the staff member is connected
+    "/voice/callee": Rule(STANDARD, REQUIRED),
+    "/voice/callee/key": Rule(STANDARD | GATHER, REQUIRED),
     # the fallback must answer whatever failed (the first webhook or an action): any call key, two needed
     "/voice/fallback": Rule(STEP | STATUS | FALLBACK, frozenset({"AccountSid", "CallSid"})),
 }

@@ -68,19 +68,26 @@ def rest_client(settings: Settings) -> Client:
     )
 
 
-def bridge_twiml(caller: str, hotline_number: str, lang: str, timeout: int) -> str:
-    """TwiML for the staff leg: a short notice, then dial the caller showing the hotline number."""
+def bridge_twiml(caller: str, hotline_number: str, lang: str, timeout: int, callee_url: str | None = None) -> str:
+    """TwiML for the staff leg: a short notice, then dial the caller showing the hotline number. With `callee_url`
+    the caller's leg first runs that webhook (`<Number url>`: a short message, then press 1), and the two are
+    connected only when it ends without hanging up."""
     response = VoiceResponse()
     response.say(GREETING.get(lang, GREETING["de"]), language="de-DE" if lang == "de" else "en-GB")
     dial = response.dial(caller_id=hotline_number, timeout=timeout)
-    dial.number(caller)
+    if callee_url:
+        dial.number(caller, url=callee_url, method="POST")
+    else:
+        dial.number(caller)
     return str(response)
 
 
-def call_back(settings: Settings, staff_phone: str, caller: str, lang: str = "de") -> str:
-    """Ring the staff phone; when answered, connect the caller. Return Twilio's call SID."""
+def call_back(settings: Settings, staff_phone: str, caller: str, lang: str = "de",
+              callee_url: str | None = None) -> str:
+    """Ring the staff phone; when answered, ring the caller, who presses 1 at `callee_url`'s message before the
+    two are connected. Return Twilio's call SID."""
     hotline = settings.config.hotline.number
-    twiml = bridge_twiml(caller, hotline, lang, settings.config.dial.timeout_seconds)
+    twiml = bridge_twiml(caller, hotline, lang, settings.config.dial.timeout_seconds, callee_url)
     call = rest_client(settings).calls.create(to=staff_phone, from_=hotline, twiml=twiml)
     return call.sid
 

@@ -51,6 +51,7 @@ QUEUE_ENDS = {"bridged": "answered", "hangup": "abandoned"}
 def init_app(app: Flask) -> None:
     """Register the webhooks and their switchboard (on the app's container: ivr.web.services.init_app first)."""
     from ivr.web.voice import agents  # noqa: F401 - the live queue's routes on this blueprint
+    from ivr.web.voice import callee  # noqa: F401 - the callee's leg of a click-to-call
     from ivr.web.voice import waiting  # noqa: F401
 
     app.extensions[EXTENSION] = Switchboard(app.extensions["ivr"])

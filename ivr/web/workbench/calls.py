@@ -9,6 +9,7 @@ from flask import Response
 from flask import abort
 from flask import flash
 from flask import redirect
+from flask import request
 from flask import send_file
 from flask import url_for
 from twilio.base.exceptions import TwilioException
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 @bp.post("/tasks/<int:task_id>/call")
 @login_required(WORKBENCH_ROLES)
 def call(task_id: int):
-    """Start the callback: Twilio rings the staff phone, then the caller."""
+    """Start the callback: Twilio rings the staff phone, then the caller, who hears who calls and presses 1 before
+    the two are connected (ivr.web.voice.callee: no key logs the attempt as not reached)."""
     svc = services()
     user = current_user()
     problem: TaskError | None = None
@@ -55,8 +57,10 @@ def call(task_id: int):
                 problem = exc
     if problem is not None:
         return refuse(task_id, problem.key, problem.holder)
+    base = svc.settings.public_url or (request.scheme + "://" + request.host + request.script_root)  # as Twilio signs
+    callee_url = f"{base}/voice/callee?t={task_id}&u={user.id}&n={row['attempts']}"
     try:
-        sid = twilio_rest.call_back(svc.settings, user.phone, row["phone"], ui_lang())
+        sid = twilio_rest.call_back(svc.settings, user.phone, row["phone"], ui_lang(), callee_url)
     except (TwilioException, OSError) as exc:
         log.warning("click-to-call for task %s failed: %s", task_id, type(exc).__name__)
         return refuse(task_id, "call_failed", status=502)

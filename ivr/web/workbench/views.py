@@ -18,6 +18,7 @@ from pydantic import Field
 
 from ivr.core import csvcells
 from ivr.core.roles import WORKBENCH_ROLES
+from ivr.hotline import attempts
 from ivr.hotline import audit
 from ivr.hotline import callbacks
 from ivr.hotline import users
@@ -25,6 +26,7 @@ from ivr.hotline import worklist
 from ivr.hotline.worklist import TaskError
 from ivr.telephony import rest as twilio_rest
 from ivr.web import inputs
+from ivr.web import unreached
 from ivr.web.auth import current_user
 from ivr.web.auth import login_required
 from ivr.web.filters import local
@@ -175,8 +177,10 @@ def task(task_id: int):
     now = svc.clock()
     schedule = svc.schedules.get(row["desk"])
     row["hours_left"] = worklist.remaining_service_hours(schedule, now, row["due_at"]) if schedule else 0
+    desk_limits = attempts.limits(svc.settings, row["desk"])
     default_next = (
-        schedule.add_service_hours(now, svc.settings.config.callbacks.attempt_spacing_minutes / 60)
+        attempts.earliest_next(schedule, attempts.window_ranges(svc.settings.desks.get(row["desk"]), row.get("window")),
+                               now, desk_limits.spacing_minutes)
         if schedule
         else now
     )
@@ -194,7 +198,7 @@ def task(task_id: int):
         can_forward=user.sees(row["desk"]) and user.role != "operator",
         call_ready=twilio_rest.available(svc.settings),
         default_next=default_next,
-        max_attempts=svc.settings.config.callbacks.max_attempts,
+        max_attempts=desk_limits.attempts,
     )
 
 
@@ -256,9 +260,10 @@ def attempt(task_id: int):
         close=form.then == "close",
         next_at=_next_at(form.next_at),
     )
-    cfg = services().settings.config.callbacks
+    settings = services().settings
 
     def run(conn, row, user, now):
+        desk_limits = attempts.limits(settings, row["desk"])  # the desk's own, else the house's
         status = worklist.log_attempt(
             conn,
             row,
@@ -266,14 +271,20 @@ def attempt(task_id: int):
             entry,
             now,
             services().schedules[row["desk"]],
-            cfg.attempt_spacing_minutes,
-            cfg.max_attempts,
+            desk_limits.spacing_minutes,
+            desk_limits.attempts,
+            attempts.window_ranges(settings.desks.get(row["desk"]), row.get("window")),
         )
+        closed.append(status == "closed")
         if status == "closed" and entry.outcome in worklist.FAILED and not entry.close:
             return "closed_unreachable"
         return "saved"
 
-    return _act(task_id, run)
+    closed: list[bool] = []
+    answer = _act(task_id, run)
+    if any(closed):  # after the commit: the worker reads the closed task
+        unreached.request_sms(services(), task_id)
+    return answer
 
 
 @bp.post("/tasks/<int:task_id>/forward")
