@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ivr.store.db import callbacks
+from ivr.store.db import sms_messages
 from ivr.store.db import task_claims
 from ivr.store.db import task_history
 from ivr.store.db import users
@@ -115,9 +116,23 @@ def with_holder() -> sa.Select:
 
 
 def get(conn: Connection, task_id: int) -> dict[str, Any] | None:
-    """Return one task with its holder (`holder_id`, `holder`), or None."""
+    """Return one task with its holder (`holder_id`, `holder`) and its SMS state (`sms_state`), or None."""
     row = conn.execute(with_holder().where(callbacks.c.id == task_id)).mappings().first()
-    return dict(row) if row else None
+    return with_sms_state(conn, [dict(row)])[0] if row else None
+
+
+def with_sms_state(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add `sms_state` to tasks: None without the caller's consent, else the state of the task's newest SMS
+    (`pending` while none is recorded yet)."""
+    consenting = [row["id"] for row in rows if row.get("sms_consent")]
+    newest: dict[int, str] = {}
+    for start in range(0, len(consenting), 500):  # bounded IN lists
+        query = sa.select(sms_messages.c.callback_id, sms_messages.c.status).where(
+            sms_messages.c.callback_id.in_(consenting[start:start + 500])).order_by(sms_messages.c.id)
+        newest.update({task_id: status for task_id, status in conn.execute(query)})
+    for row in rows:
+        row["sms_state"] = newest.get(row["id"], "pending") if row.get("sms_consent") else None
+    return rows
 
 
 def record_step(conn: Connection, task_id: int, actor: str, kind: str, now: datetime, **values: Any) -> None:
@@ -177,7 +192,7 @@ def listing(conn: Connection, desk: str | None = None, status: str | None = None
         query = query.where(callbacks.c.desk == desk)
     if status:
         query = query.where(callbacks.c.status == status)
-    return [dict(r) for r in conn.execute(query.limit(max(1, min(limit, MAX_LIST)))).mappings()]
+    return with_sms_state(conn, [dict(r) for r in conn.execute(query.limit(max(1, min(limit, MAX_LIST)))).mappings()])
 
 
 def as_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -191,4 +206,7 @@ def as_json(row: dict[str, Any]) -> dict[str, Any]:
         "created_at": iso(row["created_at"]), "due_at": iso(row["due_at"]), "closed_at": iso(row["closed_at"]),
         "recording_url": row["recording_url"], "has_recording": bool(row["recording_url"] or row["recording_path"]),
         "attempts": row["attempts"], "queued_at": iso(row.get("queued_at")),
+        "window": row.get("window") or "any",  # a task from before windows: any time
+        "promised_by": row["promised_by"].isoformat() if row.get("promised_by") else None,
+        "sms": row.get("sms_state"), "reference": row.get("reference"),
     }
