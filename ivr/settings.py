@@ -150,6 +150,16 @@ class Callbacks(_Model):
     allowed_countries: list[str] = Field(default_factory=lambda: ["DE"])
 
 
+class Sms(_Model):
+    """Callers' SMS (confirmation, not reached, answers to replies): who sends, how many, whom we answer."""
+
+    messaging_service_sid: str | None = Field(default=None, pattern=r"^MG[0-9a-f]{32}$")
+    sender: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$")  # else the hotline's number
+    per_number_daily_limit: int = Field(default=3, ge=1, le=20)  # SMS to one number in 24 hours at most
+    neutral_answer: bool = True  # a reply from a number without an open callback gets one neutral answer
+    answer_interval_minutes: int = Field(default=60, ge=1)  # at most one answer to a number's replies this often
+
+
 class Menus(_Model):
     timeout_seconds: int = Field(default=8, ge=3, le=30)
     max_retries: int = Field(default=2, ge=1, le=5)
@@ -186,6 +196,7 @@ class FileConfig(_Model):
     holidays: HolidaySource = HolidaySource()
     closure_days: list[ClosureDay] = Field(default_factory=list)
     callbacks: Callbacks = Callbacks()
+    sms: Sms = Sms()
     menus: Menus = Menus()
     dial: Dial = Dial()
     retention: Retention = Retention()

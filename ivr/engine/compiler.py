@@ -35,6 +35,7 @@ KINDS: dict[str, type[BaseModel]] = {
     "flow": schema.FlowFile,
     "prompts": schema.PromptsFile,
     "audio-manifest": schema.AudioManifest,
+    "sms": schema.SmsTexts,  # the callers' SMS texts: validated here, used by the worker (ivr.hotline.sms)
 }
 """Which model validates which `kind:` of file."""
 _BRANCHES = {"str", "int", "bool"} | {name for name, value in vars(schema).items()

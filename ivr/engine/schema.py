@@ -171,6 +171,18 @@ class AudioManifest(_Raw):
     music: dict[str, MusicEntry] = Field(default_factory=dict)  # path under ivr/static/audio -> its licence
 
 
+class SmsTexts(_Raw):
+    """flows/sms.yaml: the callers' SMS per language (read by ivr.hotline.sms, counted by `ivr flows check`)."""
+
+    spec_version: Literal[1]
+    kind: Literal["sms"]
+    phone: str
+    texts: dict[str, dict[Literal["confirm", "unreached", "received", "cancelled", "neutral"], str]]
+    weekdays: dict[str, list[str]]
+    windows: dict[str, dict[str, str]]
+    cancel_words: dict[str, list[str]]
+
+
 def json_schema() -> dict:
     """Return the JSON Schema of a flow file, generated from the pydantic model."""
     schema = FlowFile.model_json_schema()

@@ -72,6 +72,49 @@ def request_dispatch(conn: redis.Redis, desk: str) -> None:
                                             failure_ttl=FAILURE_TTL, job_timeout=120)
 
 
+SMS_KINDS = ("confirm", "unreached", "received", "cancelled", "neutral")
+"""What an SMS to a caller says (texts in flows/sms.yaml, sent by workers.sms.send)."""
+
+
+def sms_job_id(task_id: int, kind: str) -> str:
+    """The job id of one task's SMS of one kind: while it waits or runs, asking again queues nothing more."""
+    return f"sms-{kind}-{int(task_id)}"
+
+
+def request_sms(conn: redis.Redis, task_id: int, kind: str) -> bool:
+    """Ask the worker to send a task's SMS (`workers.sms.send`); False when that job is queued already.
+
+    Raises redis.RedisError when Redis is unavailable: an event handler calling this then fails and its event is
+    applied again later (the outbox), so no SMS is lost. Sending twice is impossible either way: the job sends
+    each SMS once by its dedupe key (`kind:task`) in sms_messages."""
+    if kind not in SMS_KINDS:
+        raise ValueError(f"unknown SMS kind {kind!r}")
+    try:
+        Queue("calls", connection=conn).enqueue(
+            "workers.sms.send", int(task_id), kind, job_id=sms_job_id(task_id, kind), unique=True, retry=RETRY,
+            failure_ttl=FAILURE_TTL, result_ttl=600, job_timeout=60)
+    except DuplicateJobError:
+        return False
+    return True
+
+
+def deliver_job_id(sms_id: int) -> str:
+    """The job id of sending one SMS record."""
+    return f"sms-deliver-{int(sms_id)}"
+
+
+def request_sms_delivery(conn: redis.Redis, sms_id: int) -> bool:
+    """Queue the sending of an SMS already recorded as pending (`workers.sms.deliver`); False when queued already.
+    A record whose job is lost (Redis down) is queued again by the relay's sweep (workers.sms.sweep)."""
+    try:
+        Queue("calls", connection=conn).enqueue(
+            "workers.sms.deliver", int(sms_id), job_id=deliver_job_id(sms_id), unique=True, retry=RETRY,
+            failure_ttl=FAILURE_TTL, result_ttl=600, job_timeout=60)
+    except DuplicateJobError:
+        return False
+    return True
+
+
 def enqueue_maintenance(conn: redis.Redis, func: str, *args: object, job_id: str | None = None) -> None:
     """Queue a maintenance job (downloads, retention) by dotted name, with plain arguments only."""
     queue = Queue("maintenance", connection=conn)

@@ -1,5 +1,6 @@
-"""A local stand-in of Twilio's REST API, Basic auth: recordings (GET <sid>.wav, DELETE <sid>.json) and calls
-(POST Calls.json places one, POST Calls/<sid>.json with Status ends one), each call kept with its exact parameters."""
+"""A local stand-in of Twilio's REST API, Basic auth: recordings (GET <sid>.wav, DELETE <sid>.json), calls
+(POST Calls.json places one, POST Calls/<sid>.json with Status ends one) and messages (POST Messages.json sends an
+SMS), each call and message kept with its exact parameters."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ WAV = (b"RIFF$\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00@\x1f\x00\x00\
        b"data\x00\x00\x00\x00")
 _PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Recordings/(RE\w+)\.(wav|json)$")
 _CALLS = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls(?:/(CA\w+))?\.json$")
+_MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
 
 
 @dataclass
@@ -39,6 +41,14 @@ class PlacedCall:
         return {k: v[0] for k, v in parse_qs(urlsplit(self.params.get("Url", "")).query).items()}
 
 
+@dataclass
+class SentMessage:
+    """An SMS the service asked Twilio to send: the form it sent, as sent."""
+
+    sid: str
+    params: dict[str, str]
+
+
 class TwilioStandIn:
     """Serves recordings until they are deleted; remembers every request (method, path, user)."""
 
@@ -54,6 +64,9 @@ class TwilioStandIn:
         """When set to an Event: a call request is recorded, then answered only once the Event is set."""
         self.call_delay = 0.0
         """Seconds each call request takes (Twilio's latency), to widen a race between two workers."""
+        self.messages: list[SentMessage] = []
+        self.fail_messages: list[int] = []
+        """HTTP statuses the next messages are refused with, first first (then messages are sent again)."""
         self.lock = threading.Lock()
         stand_in = self
 
@@ -64,8 +77,12 @@ class TwilioStandIn:
                 stand_in.requests.append((method, self.path, user))
                 match = _PATH.match(self.path)
                 calls = _CALLS.match(self.path)
+                messages = _MESSAGES.match(self.path)
                 if user != stand_in.account or password != stand_in.secret:
                     self._reply(401)
+                elif messages and method == "POST" and messages.group(1) == stand_in.account:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    self._message(dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True)))
                 elif calls and method == "POST" and calls.group(1) == stand_in.account:
                     length = int(self.headers.get("Content-Length") or 0)
                     form = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
@@ -112,6 +129,21 @@ class TwilioStandIn:
                 self._reply(201 if sid is None else 200, json.dumps({
                     "sid": placed.sid, "status": placed.status, "to": placed.params.get("To"),
                     "from": placed.params.get("From"), "account_sid": stand_in.account}).encode())
+
+            def _message(self, form: dict[str, str]) -> None:
+                with stand_in.lock:
+                    refused = stand_in.fail_messages.pop(0) if stand_in.fail_messages else None
+                    if not refused:
+                        sent = SentMessage("SM" + uuid.uuid4().hex, form)
+                        stand_in.messages.append(sent)
+                if refused:
+                    self._reply(refused, json.dumps({"code": 21610 if refused < 500 else 20500,
+                                                     "message": "refused by the stand-in", "status": refused}).encode())
+                    return
+                self._reply(201, json.dumps({
+                    "sid": sent.sid, "status": "queued", "to": form.get("To"), "from": form.get("From"),
+                    "messaging_service_sid": form.get("MessagingServiceSid"), "body": form.get("Body"),
+                    "account_sid": stand_in.account}).encode())
 
             def do_POST(self):  # noqa: N802
                 self._handle("POST")
