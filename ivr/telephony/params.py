@@ -64,6 +64,7 @@ RULES: dict[str, Rule] = {
     # click-to-call: the callee's leg hears who calls and presses 1 before the staff member is connected
     "/voice/callee": Rule(STANDARD, REQUIRED),
     "/voice/callee/key": Rule(STANDARD | GATHER, REQUIRED),
+    "/voice/callee/status": Rule(AGENT_STATUS, REQUIRED),
     # the fallback must answer whatever failed (the first webhook or an action): any call key, two needed
     "/voice/fallback": Rule(STEP | STATUS | FALLBACK, frozenset({"AccountSid", "CallSid"})),
 }

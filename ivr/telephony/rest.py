@@ -68,26 +68,27 @@ def rest_client(settings: Settings) -> Client:
     )
 
 
-def bridge_twiml(caller: str, hotline_number: str, lang: str, timeout: int, callee_url: str | None = None) -> str:
+def bridge_twiml(caller: str, hotline_number: str, lang: str, timeout: int, callee_url: str | None = None,
+                 status_url: str | None = None) -> str:
     """TwiML for the staff leg: a short notice, then dial the caller showing the hotline number. With `callee_url`
     the caller's leg first runs that webhook (`<Number url>`: a short message, then press 1), and the two are
-    connected only when it ends without hanging up."""
+    connected only when it ends without hanging up; `status_url` hears how the caller's leg ended."""
     response = VoiceResponse()
     response.say(GREETING.get(lang, GREETING["de"]), language="de-DE" if lang == "de" else "en-GB")
     dial = response.dial(caller_id=hotline_number, timeout=timeout)
-    if callee_url:
-        dial.number(caller, url=callee_url, method="POST")
-    else:
-        dial.number(caller)
+    leg: dict[str, str] = {"url": callee_url, "method": "POST"} if callee_url else {}
+    if status_url:
+        leg.update(status_callback=status_url, status_callback_event="completed", status_callback_method="POST")
+    dial.number(caller, **leg)
     return str(response)
 
 
 def call_back(settings: Settings, staff_phone: str, caller: str, lang: str = "de",
-              callee_url: str | None = None) -> str:
+              callee_url: str | None = None, status_url: str | None = None) -> str:
     """Ring the staff phone; when answered, ring the caller, who presses 1 at `callee_url`'s message before the
-    two are connected. Return Twilio's call SID."""
+    two are connected (the caller's leg's end at `status_url`). Return Twilio's call SID."""
     hotline = settings.config.hotline.number
-    twiml = bridge_twiml(caller, hotline, lang, settings.config.dial.timeout_seconds, callee_url)
+    twiml = bridge_twiml(caller, hotline, lang, settings.config.dial.timeout_seconds, callee_url, status_url)
     call = rest_client(settings).calls.create(to=staff_phone, from_=hotline, twiml=twiml)
     return call.sid
 

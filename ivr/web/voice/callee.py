@@ -1,7 +1,8 @@
 """The callee's leg of a click-to-call: who is calling, in the caller's language, and press 1 to be connected.
 
 The staff member's call dials the caller with `<Number url="/voice/callee?t=<task>&u=<user>&n=<attempts>">`
-(ivr.telephony.rest.bridge_twiml, signed by Twilio like every webhook). Twilio runs that TwiML on the callee's
+(ivr.telephony.rest.bridge_twiml, signed by Twilio like every webhook) and the leg's end at `/voice/callee/status`
+(not answered or busy: an attempt not reached too). Twilio runs that TwiML on the callee's
 leg before bridging: an empty answer connects the two, a hang-up ends the staff member's dial too. A voicemail or
 a child who does not press 1 is not reached: the attempt is logged as `no_answer` for the person who called, once
 (only while the task still has the attempt count it had when the call started), and after the desk's last attempt
@@ -37,6 +38,10 @@ AUDIO = "callee.wav"
 """The recorded message of a language without a Twilio voice (ivr/static/audio/<language>/)."""
 NOTE = "automatisch: keine 1 gedrückt"
 """The note on an attempt the callee's leg logged itself (staff read the task's history in German)."""
+UNANSWERED = {"no-answer": ("no_answer", "automatisch: nicht abgenommen"), "busy": ("busy", "automatisch: besetzt"),
+              "failed": ("no_answer", "automatisch: Verbindung fehlgeschlagen")}
+"""How the callee's leg ended without being answered -> the attempt's outcome and note (`canceled`: the staff
+member hung up first, and `completed`: answered, are theirs to log)."""
 TEXTS = {
     "de": "Hier ist der Rückruf des Hauses der Integration Wuppertal. Bitte drücken Sie die 1, dann werden Sie "
           "verbunden.",
@@ -116,8 +121,8 @@ def callee() -> Response:
     return message(svc, hook.base, ids, task["language"])
 
 
-def not_reached(svc: Container, ids: tuple[int, int, int]) -> str | None:
-    """Log the attempt as `no_answer` for the person who called (once); the task's status after it, or None when
+def not_reached(svc: Container, ids: tuple[int, int, int], outcome: str = "no_answer", note: str = NOTE) -> str | None:
+    """Log the attempt as not reached for the person who called (once); the task's status after it, or None when
     nothing was logged (the task moved on meanwhile, or another person holds it)."""
     task_id, user_id, count = ids
     with svc.engine.begin() as conn:
@@ -129,7 +134,7 @@ def not_reached(svc: Container, ids: tuple[int, int, int]) -> str | None:
         schedule = svc.schedules[task["desk"]]
         window = attempts.window_ranges(svc.settings.desks.get(task["desk"]), task.get("window"))
         try:
-            return worklist.log_attempt(conn, task, person, worklist.Attempt("no_answer", NOTE, False),
+            return worklist.log_attempt(conn, task, person, worklist.Attempt(outcome, note, False),
                                         svc.clock(), schedule, limits.spacing_minutes, limits.attempts, window)
         except TaskError as exc:
             log.info("task %s: callee's missing key not logged (%s)", task_id, exc.key)
@@ -151,7 +156,18 @@ def callee_key() -> Response:
         task = _open_task(svc, ids)
         if task is not None:
             return message(svc, hook.base, ids, task["language"], replay=True)
-    status = not_reached(svc, ids)
-    if status == "closed":
+    if not_reached(svc, ids) == "closed":
         unreached.request_sms(svc, ids[0])
     return _hang_up()
+
+
+@bp.post("/callee/status")
+def callee_status() -> Response:
+    """The callee's leg ended: not answered, busy or failed is an attempt not reached (logged once, as a missing
+    key is)."""
+    svc, hook = switchboard().container, webhook()
+    ids = _ids(request.args)
+    ended = UNANSWERED.get(hook.field("CallStatus"))
+    if ids is not None and ended is not None and not_reached(svc, ids, *ended) == "closed":
+        unreached.request_sms(svc, ids[0])
+    return Response(status=204)

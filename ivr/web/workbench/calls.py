@@ -58,9 +58,10 @@ def call(task_id: int):
     if problem is not None:
         return refuse(task_id, problem.key, problem.holder)
     base = svc.settings.public_url or (request.scheme + "://" + request.host + request.script_root)  # as Twilio signs
-    callee_url = f"{base}/voice/callee?t={task_id}&u={user.id}&n={row['attempts']}"
+    query = f"?t={task_id}&u={user.id}&n={row['attempts']}"  # the attempt count: one automatic attempt per call
     try:
-        sid = twilio_rest.call_back(svc.settings, user.phone, row["phone"], ui_lang(), callee_url)
+        sid = twilio_rest.call_back(svc.settings, user.phone, row["phone"], ui_lang(), f"{base}/voice/callee{query}",
+                                    f"{base}/voice/callee/status{query}")
     except (TwilioException, OSError) as exc:
         log.warning("click-to-call for task %s failed: %s", task_id, type(exc).__name__)
         return refuse(task_id, "call_failed", status=502)

@@ -68,6 +68,8 @@ def _start(people, twilio, task: int) -> str:
     assert number.get("method") == "POST"
     url = number.get("url")
     assert url is not None and url.startswith("http://localhost/voice/callee?")
+    assert number.get("statusCallback") == url.replace("/voice/callee?", "/voice/callee/status?")
+    assert (number.get("statusCallbackEvent"), number.get("statusCallbackMethod")) == ("completed", "POST")
     return urlsplit(url).path + "?" + urlsplit(url).query
 
 
@@ -175,6 +177,35 @@ def test_the_attempt_form_asks_for_the_sms_after_the_last_failed_attempt(people,
     assert anna.post(f"/staff/tasks/{task}/attempt", {"outcome": "busy", "then": "schedule"}).status_code == 302
     assert _row(engine, task)["outcome"] == "unreachable"
     assert sms == [(task, "unreached")]
+
+
+def _leg_ended(leg, url: str, status: str) -> None:
+    """The status callback of the caller's leg (answered 204, no TwiML)."""
+    leg.send(url.replace("/voice/callee?", "/voice/callee/status?"),
+             {"Direction": "outbound-dial", "ParentCallSid": "CA" + "9" * 32, "CallStatus": status,
+              "CallDuration": "0", "CallbackSource": "call-progress-events", "SequenceNumber": "0"}, expect=204)
+
+
+@pytest.mark.parametrize(("status", "outcome", "note"), [("no-answer", "no_answer", "automatisch: nicht abgenommen"),
+                                                         ("busy", "busy", "automatisch: besetzt")])
+def test_a_caller_who_does_not_pick_up_is_not_reached(people, make_task, twilio, engine, phone, status, outcome,
+                                                      note):
+    task = _task(engine, make_task)
+    url = _start(people, twilio, task)
+    _leg_ended(_leg(phone), url, status)
+    _leg_ended(_leg(phone), url, status)  # repeated: logged once
+    row = _row(engine, task)
+    assert (row["status"], row["attempts"]) == ("open", 1)
+    with engine.connect() as conn:
+        last = callbacks.history(conn, task)[-1]
+    assert (last["actor"], last["kind"], last["outcome"], last["note"]) == ("anna", "attempt", outcome, note)
+
+
+@pytest.mark.parametrize("status", ["completed", "canceled"])
+def test_an_answered_or_cancelled_leg_is_left_to_the_person(people, make_task, twilio, engine, phone, status):
+    task = _task(engine, make_task)
+    _leg_ended(_leg(phone), _start(people, twilio, task), status)
+    assert _row(engine, task)["attempts"] == 0
 
 
 def test_an_unsigned_or_reshaped_callee_request_is_refused(people, make_task, twilio, engine, phone, client):
