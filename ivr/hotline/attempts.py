@@ -61,3 +61,11 @@ def may_start(task: dict[str, Any], now: datetime) -> bool:
     """True when the spacing after the task's last attempt is over (its `next_attempt_at` reached, or none)."""
     due = task.get("next_attempt_at")
     return due is None or due <= now
+
+
+def next_from(schedule: Schedule, ranges: Ranges | None, task: dict[str, Any], now: datetime) -> datetime | None:
+    """When the next attempt at a task may start — its spacing over and inside the desk's hours and the caller's
+    window — or None when that is now (what the desk list tells)."""
+    spaced = task.get("next_attempt_at")
+    at = next_allowed(schedule, ranges, spaced if spaced is not None and spaced > now else now)
+    return at if at > now else None

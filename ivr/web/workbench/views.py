@@ -119,6 +119,8 @@ def desk(desk: str):
     schedule = svc.schedules[desk]
     for row in rows:
         row["hours_left"] = worklist.remaining_service_hours(schedule, now, row["due_at"])
+        row["next_from"] = attempts.next_from(  # the spacing after the last attempt, then the caller's window
+            schedule, attempts.window_ranges(svc.settings.desks.get(desk), row.get("window")), row, now)
     return render_template(
         "staff/desk.html",
         desk=desk,

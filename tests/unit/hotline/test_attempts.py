@@ -107,3 +107,14 @@ def test_a_logged_attempt_keeps_the_spacing_and_the_window(engine, clock, schedu
         worklist.log_attempt(conn, callbacks.get(conn, task_id), anna, Attempt("busy", "", False, later),
                              clock(), schedule, 120, 3, morning)
         assert callbacks.get(conn, task_id)["next_attempt_at"] == berlin("2026-12-02 08:00")
+
+
+def test_the_next_attempt_from_is_none_when_now_suits(schedule):
+    monday = berlin("2026-11-30 10:00")
+    morning, afternoon = attempts.window_ranges(None, "morning"), attempts.window_ranges(None, "afternoon")
+    assert attempts.next_from(schedule, morning, {"next_attempt_at": None}, monday) is None
+    assert attempts.next_from(schedule, afternoon, {"next_attempt_at": None}, monday) == berlin("2026-11-30 12:00")
+    spaced = {"next_attempt_at": berlin("2026-11-30 11:30")}
+    assert attempts.next_from(schedule, None, spaced, monday) == berlin("2026-11-30 11:30")
+    assert attempts.next_from(schedule, afternoon, spaced, monday) == berlin("2026-11-30 12:00")
+    assert attempts.next_from(schedule, morning, spaced, berlin("2026-11-30 11:45")) is None  # spacing over
