@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     from ivr.web.application import staff_hooks
     from ivr.web.inputs import RowId
     from ivr.web.operators import views as operators
+    from ivr.web.sms import views as sms
     from ivr.web.supervisors import dashboard
     from ivr.web.supervisors import live
     from ivr.web.supervisors import views as supervisors
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     errors.init_app(app)  # every HTTP error answered by its room: a page, JSON under /api/, as before under /voice/
     metrics.init_app(app)  # counts webhooks; /metrics
     voice.init_app(app)  # /voice/: Twilio's webhooks
+    app.register_blueprint(sms.bp)  # /sms/: Twilio's Messaging webhooks (delivery states, callers' replies)
     app.register_blueprint(api.bp)  # /api/
     app.register_blueprint(health.bp)  # /healthz
     app.register_blueprint(workbench.bp, url_prefix="/staff")

@@ -19,7 +19,8 @@ from ivr.store.db import users
 
 MAX_LIST = 1000
 """Most tasks one API listing returns."""
-CLOSE_OUTCOMES = frozenset({"resolved", "forwarded", "unreachable", "wrong_number", "withdrawn", "duplicate", "other"})
+CLOSE_OUTCOMES = frozenset({"resolved", "forwarded", "unreachable", "wrong_number", "withdrawn", "duplicate", "other",
+                            "cancelled_by_caller"})  # the caller replied "cancel" to the SMS
 """Outcomes a task may be closed with (API, CLI and the workbench's attempts alike)."""
 
 # built once (a job creates tasks at a few hundred a second): one read for both repeats, the call's own task at

@@ -15,7 +15,7 @@ from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from flask.wrappers import Response
 
-WEBHOOKS = frozenset({"voice"})
+WEBHOOKS = frozenset({"voice", "sms"})
 """Blueprints that serve Twilio, not people: no session, no login guard, no CSRF, no page headers."""
 STAFF = "ivr:staff"
 """Where hooks of people's pages are kept (Flask's own key None runs them on every request)."""
@@ -76,6 +76,6 @@ class WebhookAwareSessions(SecureCookieSessionInterface):
     """Skip the session cookie for Twilio webhooks: they never use one, and the hot path should not pay for it."""
 
     def open_session(self, app: Flask, request: Request):  # type: ignore[override]
-        if request.path.startswith("/voice/"):
+        if request.path.startswith(("/voice/", "/sms/")):
             return self.null_session_class()
         return super().open_session(app, request)
