@@ -13,6 +13,7 @@ from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 from pydantic import Field
 
@@ -21,6 +22,7 @@ from ivr.core.roles import WORKBENCH_ROLES
 from ivr.hotline import attempts
 from ivr.hotline import audit
 from ivr.hotline import callbacks
+from ivr.hotline import promises
 from ivr.hotline import users
 from ivr.hotline import worklist
 from ivr.hotline.worklist import TaskError
@@ -31,6 +33,7 @@ from ivr.web.auth import current_user
 from ivr.web.auth import login_required
 from ivr.web.filters import local
 from ivr.web.i18n import translate
+from ivr.web.i18n import ui_lang
 from ivr.web.services import services
 
 bp = Blueprint("staff", __name__)
@@ -106,10 +109,26 @@ def home():
     return render_template("staff/home.html", desks=desks, figures=figures, all_desks=svc.settings.desks)
 
 
+def _window(row: dict, now: datetime) -> None:
+    """Add the task's window to a row: id, key (its order), name, whether now suits the caller, when next."""
+    svc = services()
+    config = svc.settings.desks.get(row["desk"])
+    found = promises.windows(config)
+    window_id = row.get("window") if row.get("window") in found else promises.ANY  # unknown or old: any time
+    digit, ranges = found[window_id]
+    own = config.windows.get(window_id) if config is not None else None
+    row["window_id"], row["window_digit"] = window_id, digit
+    row["window_name"] = (own.name.get(ui_lang()) or own.name.get("de") or window_id) if own is not None \
+        else translate(f"window_{window_id}")
+    schedule = svc.schedules.get(row["desk"])
+    row["window_now"] = ranges is None or schedule is None or promises.in_window(schedule, ranges, now)
+    row["window_next"] = None if row["window_now"] else promises.next_in_window(schedule, ranges, now)
+
+
 @bp.get("/desks/<desk>")
 @login_required(WORKBENCH_ROLES)
 def desk(desk: str):
-    """List a desk's open callbacks, oldest due first."""
+    """List a desk's open callbacks, oldest due first (or by the callers' windows: ?sort=window)."""
     _desk_or_404(desk)
     svc = services()
     now = svc.clock()
@@ -121,11 +140,16 @@ def desk(desk: str):
         row["hours_left"] = worklist.remaining_service_hours(schedule, now, row["due_at"])
         row["next_from"] = attempts.next_from(  # the spacing after the last attempt, then the caller's window
             schedule, attempts.window_ranges(svc.settings.desks.get(desk), row.get("window")), row, now)
+        _window(row, now)
+    sort = "window" if request.args.get("sort") == "window" else "due"
+    if sort == "window":  # morning, afternoon, any; due order inside each (a stable sort keeps it)
+        rows.sort(key=lambda row: row["window_digit"])
     return render_template(
         "staff/desk.html",
         desk=desk,
         rows=rows,
         now=now,
+        sort=sort,
         all_desks=svc.settings.desks,
         languages=svc.settings.config.languages,
     )
@@ -179,6 +203,7 @@ def task(task_id: int):
     now = svc.clock()
     schedule = svc.schedules.get(row["desk"])
     row["hours_left"] = worklist.remaining_service_hours(schedule, now, row["due_at"]) if schedule else 0
+    _window(row, now)
     desk_limits = attempts.limits(svc.settings, row["desk"])
     default_next = (
         attempts.earliest_next(schedule, attempts.window_ranges(svc.settings.desks.get(row["desk"]), row.get("window")),
