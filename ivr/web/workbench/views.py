@@ -155,8 +155,8 @@ def desk(desk: str):
     )
 
 
-CSV_COLUMNS = ("id", "desk", "phone", "language", "received", "due", "attempts", "next_attempt", "voice_message",
-               "claimed_by")
+CSV_COLUMNS = ("id", "desk", "phone", "language", "received", "due", "window", "promised_by", "attempts",
+               "next_attempt", "voice_message", "claimed_by")
 """Columns of a desk's export; each has an interface text csv_<column>."""
 
 
@@ -169,13 +169,18 @@ def export(desk: str):
     with svc.engine.begin() as conn:
         rows = worklist.open_tasks(conn, [desk])
         audit_view(conn, "export.csv", f"desk:{desk}", f"{len(rows)} tasks")
+    now = svc.clock()
+    for row in rows:
+        _window(row, now)
     out = io.StringIO()
     writer = csvcells.writer(out, delimiter=";")  # a display name or number is never a live formula
     writer.writerow([translate(f"csv_{column}") for column in CSV_COLUMNS])
     yes, no = translate("csv_yes"), translate("csv_no")
     for row in rows:
         writer.writerow([row["id"], row["desk"], row["phone"] or "", row["language"], local(row["created_at"]),
-                         local(row["due_at"]), row["attempts"], local(row["next_attempt_at"]),
+                         local(row["due_at"]), row["window_name"],
+                         row["promised_by"].strftime("%d.%m.%Y") if row["promised_by"] else "",
+                         row["attempts"], local(row["next_attempt_at"]),
                          yes if row["recording_url"] or row["recording_path"] else no, row["holder"] or ""])
     stamp = svc.clock().astimezone(_tz()).strftime("%Y%m%d-%H%M")
     return Response(

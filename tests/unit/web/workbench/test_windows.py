@@ -83,3 +83,14 @@ def test_a_desks_own_window_is_named_in_the_interface_language(people, make_task
     _set(engine, task, window="thu_evening")
     html = people("anna").get(f"/staff/tasks/{task}").get_data(as_text=True)
     assert "Donnerstagabend" in html and "Nächste passende Zeit: 26.11.2026 16:00." in html
+
+
+def test_the_export_carries_window_and_promised_day(people, make_task, engine):
+    import csv
+    import io
+
+    task = make_task(phone="+4917600000021")
+    _set(engine, task, window="afternoon", promised_by=date(2026, 11, 26))
+    text = people("anna").get("/staff/desks/zebera/export.csv").get_data(as_text=True).lstrip("\ufeff")
+    [row] = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert (row["Zeitfenster"], row["zugesagt bis"]) == ("nachmittags", "26.11.2026")
