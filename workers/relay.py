@@ -20,6 +20,7 @@ from ivr.store import outbox as events
 from ivr.store.db import events as table
 from workers import dispatch
 from workers import reaper
+from workers import sms
 
 log = logging.getLogger(__name__)
 RELAY_INTERVAL = 5.0
@@ -59,6 +60,7 @@ def relay_once(env: Container, now: datetime | None = None) -> int:
         log.info("relay queued %d events", count)
     reaper.requeue_orphans(env.redis)
     reaper.promote_overdue(env.redis)
+    sms.sweep(env, now)  # SMS recorded while Redis or the worker was down: sent once now
     return count
 
 

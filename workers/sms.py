@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 CONSENT_WAIT = timedelta(minutes=10)
 """A task this young without a recorded SMS answer may still get one (the refinement's transaction is still open):
 the job is retried instead of dropped."""
-SWEEP_AFTER = timedelta(seconds=60)
+SWEEP_AFTER = timedelta(seconds=30)
 """A pending SMS this old has lost its job (Redis or the worker was down): the sweep queues it again."""
 SWEEP_WITHIN = timedelta(days=1)
 """Pending SMS older than this are not sent any more (a confirmation a day late confuses more than it helps)."""
