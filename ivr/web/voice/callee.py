@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 GATHER_SECONDS = 6
 """Seconds to wait for the key after each time the message is said (twice)."""
 AUDIO = "callee.wav"
-"""The recorded message of a language without a Twilio voice (ivr/static/audio/<language>/)."""
+"""The recorded message of a language without a Twilio voice (ivr/static/audio/<language>/; fa, kmr and uk are
+espeak-ng placeholders of TEXTS, made as scripts/placeholder_audio.py makes the prompts', awaiting a recording)."""
 NOTE = "automatisch: keine 1 gedrückt"
 """The note on an attempt the callee's leg logged itself (staff read the task's history in German)."""
 UNANSWERED = {"no-answer": ("no_answer", "automatisch: nicht abgenommen"), "busy": ("busy", "automatisch: besetzt"),

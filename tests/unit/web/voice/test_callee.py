@@ -120,6 +120,13 @@ def test_the_callee_hears_who_calls_in_arabic_and_1_connects(people, make_task, 
     assert _row(engine, task)["attempts"] == 0
 
 
+@pytest.mark.parametrize("language", ["fa", "kmr", "uk"])
+def test_a_language_without_a_twilio_voice_plays_its_recording(people, make_task, twilio, engine, phone, language):
+    task = _task(engine, make_task, language=language)
+    turn = _post(_leg(phone), _start(people, twilio, task))
+    assert turn.plays == [f"http://localhost/static/audio/{language}/callee.wav"] * 2 and turn.says == []
+
+
 def test_in_german_the_message_names_the_house(people, make_task, twilio, engine, phone):
     task = _task(engine, make_task)
     turn = _post(_leg(phone), _start(people, twilio, task))
