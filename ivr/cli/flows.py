@@ -58,6 +58,9 @@ def flows_check(files: tuple[str, ...], strict: bool) -> None:
     report = check(config, sources_for(flows_dir, list(files) or None), audio)
     for problem in report.problems:
         click.echo(str(problem))
+    for lang, kinds in report.sms_segments.items():  # operators see what each SMS costs before publishing
+        click.echo(f"sms {lang} -> " + ", ".join(f"{kind} {info['segments']} ({info['encoding']}, "
+                                               f"{info['characters']} chars)" for kind, info in kinds.items()))
     errors = report.errors(strict)
     if errors:
         click.echo(f"{len(errors)} error(s)", err=True)

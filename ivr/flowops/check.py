@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ivr.engine.model import Bundle
 from ivr.engine.validate import MISSING_AUDIO
 from ivr.flowops.source import compile_sources
 from ivr.flowops.source import read_files
+from ivr.hotline import sms
 from ivr.hotline.promises import outside_hours
 from ivr.settings import FileConfig
 from ivr.settings import load_config
@@ -28,6 +30,8 @@ class Report:
     problems: tuple[Problem, ...]
     bundle: Bundle | None
     config: FileConfig | None
+    sms_segments: dict[str, dict[str, dict]] = field(default_factory=dict)
+    """Each SMS text's segments, encoding and characters (with the longest day and window) by language and kind."""
 
     def errors(self, strict: bool = False) -> list[Problem]:
         """Problems that block publishing (every problem when strict)."""
@@ -58,9 +62,24 @@ def check_with(config: FileConfig, sources: list[tuple[str, str]], audio_dir: st
     problems = [replace(p, severity="error") if MISSING_AUDIO in p.message else p for p in problems]
     problems += _manifest(sources, config, Path(audio_dir))
     problems += _windows(config)
+    sms_problems, segments = _sms(sources, config)
+    problems += sms_problems
     if any(p.severity == "error" for p in problems):
         bundle = None
-    return Report(tuple(problems), bundle, config)
+    return Report(tuple(problems), bundle, config, segments)
+
+
+def _sms(sources: list[tuple[str, str]], config: FileConfig) -> tuple[list[Problem], dict[str, dict[str, dict]]]:
+    """The callers' SMS texts (the file of kind sms): every language of the config, each at most sms.MAX_SEGMENTS."""
+    for file, text in sources:
+        try:
+            doc = parse(text, file)
+        except YamlSyntaxError:
+            continue  # reported by the loader
+        data = doc.data if isinstance(doc.data, dict) else {}
+        if data.get("kind") == sms.KIND:
+            return sms.check(sms.from_data(data), list(config.languages), file, doc.problem)
+    return [], {}  # a flow set without SMS texts (tests, a hotline without SMS): nothing to count
 
 
 def _manifest(sources: list[tuple[str, str]], config: FileConfig, audio_dir: Path) -> list[Problem]:

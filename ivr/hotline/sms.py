@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +30,8 @@ from ivr.store.db import sms_messages
 
 FILE = "sms.yaml"
 """The texts' file in the flows folder."""
+KIND = "sms"
+"""Its `kind:`."""
 KINDS = ("confirm", "unreached", "received", "cancelled", "neutral")
 """What an SMS says: the callback's day, we could not reach you, your reply arrived, cancelled, nobody reads here."""
 TASK_KINDS = frozenset({"confirm", "unreached"})
@@ -75,8 +78,12 @@ def load(flows_dir: str | Path) -> Texts:
 
 @lru_cache(maxsize=4)
 def _load(path: str, mtime: int) -> Texts:
-    data = load_yaml(path).data or {}
-    words = {_normal(str(w)) for ws in (data.get("cancel_words") or {}).values() for w in ws}
+    return from_data(load_yaml(path).data or {})
+
+
+def from_data(data: dict[str, Any]) -> Texts:
+    """The texts of a parsed sms.yaml."""
+    words = {_normal(str(w)) for ws in (data.get("cancel_words") or {}).values() for w in ws or ()}
     return Texts(str(data.get("phone", "")), data.get("texts") or {}, data.get("weekdays") or {},
                  data.get("windows") or {}, frozenset(words))
 
@@ -121,32 +128,35 @@ def longest(texts: Texts, kind: str, lang: str) -> str:
     return texts.texts[lang][kind].format(**values)
 
 
-def check(texts: Texts, languages: Collection[str], file: str = FILE) -> tuple[list[Problem], dict[str, dict]]:
+def check(texts: Texts, languages: Collection[str], file: str = FILE,
+          problem: Callable[[tuple[Any, ...], str], Problem] | None = None) -> tuple[list[Problem], dict[str, dict]]:
     """Problems of the texts (a language or kind missing, a placeholder unknown, more than MAX_SEGMENTS) and
-    each text's segments and encoding by language and kind."""
+    each text's segments and encoding by language and kind. `problem(path, message)` places a finding in the
+    file (default: the file without a line)."""
+    where = problem or (lambda path, message: Problem(file, 0, message))
     problems, report = [], {}
     for lang in languages:
         if lang not in texts.texts:
-            problems.append(Problem(file, 0, f"texts.{lang}: no SMS texts for this language"))
+            problems.append(where(("texts",), f"texts.{lang}: no SMS texts for this language"))
             continue
         if len(texts.weekdays.get(lang) or []) != 7:
-            problems.append(Problem(file, 0, f"weekdays.{lang}: seven weekday names needed, Monday first"))
+            problems.append(where(("weekdays",), f"weekdays.{lang}: seven weekday names needed, Monday first"))
             continue
         report[lang] = {}
         for kind in KINDS:
             if kind not in texts.texts[lang]:
-                problems.append(Problem(file, 0, f"texts.{lang}.{kind}: missing"))
+                problems.append(where(("texts", lang), f"texts.{lang}.{kind}: missing"))
                 continue
             try:
                 text = longest(texts, kind, lang)
             except (KeyError, IndexError, ValueError) as exc:
-                problems.append(Problem(file, 0, f"texts.{lang}.{kind}: unknown placeholder {exc}"))
+                problems.append(where(("texts", lang, kind), f"texts.{lang}.{kind}: unknown placeholder {exc}"))
                 continue
             count = segments(text)
             report[lang][kind] = {"segments": count, "encoding": encoding(text), "characters": len(text)}
             if count > MAX_SEGMENTS:
-                problems.append(Problem(file, 0, f"texts.{lang}.{kind}: {count} SMS segments ({encoding(text)}, "
-                                                 f"{len(text)} characters); at most {MAX_SEGMENTS}"))
+                problems.append(where(("texts", lang, kind), f"texts.{lang}.{kind}: {count} SMS segments "
+                                      f"({encoding(text)}, {len(text)} characters); at most {MAX_SEGMENTS}"))
     return problems, report
 
 

@@ -116,6 +116,7 @@ def test_another_instance_loads_any_stored_version_and_follows_rollback(editable
     store = app.extensions["ivr"].store
     first = store.current.version
     _edit(flows / "prompts.yaml", NEW_WHO, "Zweite Fassung?")
+    clock.advance(minutes=1)  # newer than the first: history lists it first (equal times fall back to the hash)
     second = store.publish_files(actor="anna").version
     other = tmp_path / "other"  # a second instance that never saw the first version's files
     shutil.copytree(flows, other / "flows")

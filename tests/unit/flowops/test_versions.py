@@ -20,7 +20,7 @@ def sources():
 
 def test_sources_round_trip_through_json(sources):
     assert Sources.from_json(sources.to_json()) == sources
-    assert {"hotline.yaml", "prompts.yaml", "audio-manifest.yaml"} == set(sources.files)  # not flow.schema.json
+    assert {"hotline.yaml", "prompts.yaml", "audio-manifest.yaml", "sms.yaml"} == set(sources.files)  # no schema
     assert sources.config == Path("config.yaml").read_text(encoding="utf-8")
 
 
