@@ -29,6 +29,7 @@ from ivr.store.db import events
 from ivr.store.db import presence_history
 from ivr.store.db import queue_entries
 from ivr.store.db import queue_log
+from ivr.store.db import sms_messages
 from ivr.store.db import task_history
 
 log = logging.getLogger(__name__)
@@ -49,9 +50,11 @@ def normalise(raw: str) -> str | None:
 
 
 def _strip_tasks(conn: Connection, ids: Sequence[int], **values: Any) -> None:
-    """Take the number and voice message off tasks and the free-text notes off their history."""
+    """Take the number and voice message off tasks, the free-text notes (a caller's SMS replies too) off their
+    history, and number and text off their SMS (kind, state and dates stay for the figures)."""
     conn.execute(callbacks.update().where(callbacks.c.id.in_(ids)).values(phone=None, recording_path=None, **values))
     conn.execute(task_history.update().where(task_history.c.callback_id.in_(ids)).values(note=None))
+    conn.execute(sms_messages.update().where(sms_messages.c.callback_id.in_(ids)).values(phone=None, body=None))
 
 
 def erase(engine: Engine, settings: Settings, raw: str, actor: str, now: datetime) -> dict[str, int]:
@@ -67,6 +70,11 @@ def erase(engine: Engine, settings: Settings, raw: str, actor: str, now: datetim
         ids = [t.id for t in tasks]
         report["voice_messages_deleted"] = sum(recordings.remove(settings, t.recording_path) for t in tasks)
         report["open_tasks_closed"] = sum(t.status == "open" for t in tasks)
+        # SMS of no task (answers to a number without an open callback) go; the rest lose number and text
+        report["sms_deleted"] = conn.execute(sms_messages.delete().where(sms_messages.c.phone == phone)
+                                             .where(sms_messages.c.callback_id.is_(None))).rowcount
+        report["sms_stripped"] = conn.execute(sms_messages.update().where(sms_messages.c.phone == phone)
+                                              .values(phone=None, body=None)).rowcount
         if ids:
             conn.execute(callbacks.update().where(callbacks.c.id.in_(ids)).where(callbacks.c.status == "open")
                          .values(status="closed", outcome="erased", closed_at=now))
@@ -114,6 +122,10 @@ def apply_retention(engine: Engine, settings: Settings, now: datetime) -> dict[s
         if ids:
             _strip_tasks(conn, ids)
         report["closed_tasks_stripped"] = len(ids)
+        # SMS answers of no task (to a number without an open callback): kept as long as caller numbers
+        report["sms_deleted"] = conn.execute(sms_messages.delete().where(sms_messages.c.callback_id.is_(None))
+                                             .where(sms_messages.c.created_at < before(keep.caller_numbers_days))
+                                             ).rowcount
         # intake events: applied ones after the failed-job period, dead letters after the closed-task period
         report["events_deleted"] = conn.execute(events.delete().where(sa.or_(
             events.c.processed_at < before(keep.failed_jobs_days),

@@ -56,7 +56,7 @@ def test_erase_strips_every_task_of_the_number_and_closes_only_the_open_ones(eng
                                                 processed_at=processed))
     report = privacy.erase(engine, settings, "0176 12345678", "cli:privacy", clock())
     assert report == {"voice_messages_deleted": 1, "open_tasks_closed": 1, "tasks_stripped": 2,
-                      "call_records_pseudonymised": 1, "pending_events_deleted": 1}
+                      "sms_deleted": 0, "sms_stripped": 0, "call_records_pseudonymised": 1, "pending_events_deleted": 1}
     erased, kept = row(engine, callbacks_table, open_id), row(engine, callbacks_table, closed_id)
     assert (erased["status"], erased["outcome"], erased["phone"], erased["recording_path"]) == \
         ("closed", "erased", None, None)

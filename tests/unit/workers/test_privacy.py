@@ -48,7 +48,8 @@ def test_erase_removes_every_record_of_one_number(phone, clock, work, engine, se
     assert result.exit_code == 0, result.output
     report = dict(line.split(": ") for line in result.output.strip().splitlines())
     assert report == {"voice_messages_deleted": "1", "open_tasks_closed": "1", "tasks_stripped": "1",
-                      "call_records_pseudonymised": "1", "pending_events_deleted": "1"}
+                      "sms_deleted": "0", "sms_stripped": "0", "call_records_pseudonymised": "1",
+                      "pending_events_deleted": "1"}
     with engine.connect() as conn:
         phones = conn.execute(sa.select(tasks_table.c.phone, tasks_table.c.status, tasks_table.c.outcome)
                               .order_by(tasks_table.c.id)).all()
