@@ -122,24 +122,25 @@ def callee() -> Response:
     return message(svc, hook.base, ids, task["language"])
 
 
-def not_reached(svc: Container, ids: tuple[int, int, int], outcome: str = "no_answer", note: str = NOTE) -> str | None:
-    """Log the attempt as not reached for the person who called (once); the task's status after it, or None when
-    nothing was logged (the task moved on meanwhile, or another person holds it)."""
+def not_reached(svc: Container, ids: tuple[int, int, int], outcome: str = "no_answer", note: str = NOTE) -> bool:
+    """Log the attempt as not reached for the person who called (once; nothing when the task moved on meanwhile,
+    or another person holds it). True when it closed the task and recorded the unreached SMS to send."""
     task_id, user_id, count = ids
     with svc.engine.begin() as conn:
         task = callbacks.get(conn, task_id)
         person = users.load(conn, user_id)
         if task is None or person is None or task["status"] != "open" or task["attempts"] != count:
-            return None
+            return False
         limits = attempts.limits(svc.settings, task["desk"])
         schedule = svc.schedules[task["desk"]]
         window = attempts.window_ranges(svc.settings.desks.get(task["desk"]), task.get("window"))
         try:
-            return worklist.log_attempt(conn, task, person, worklist.Attempt(outcome, note, False),
-                                        svc.clock(), schedule, limits.spacing_minutes, limits.attempts, window)
+            status = worklist.log_attempt(conn, task, person, worklist.Attempt(outcome, note, False), svc.clock(),
+                                          schedule, limits.spacing_minutes, limits.attempts, window)
         except TaskError as exc:
             log.info("task %s: callee's missing key not logged (%s)", task_id, exc.key)
-            return None
+            return False
+        return status == "closed" and unreached.record(svc, conn, task_id, svc.clock())
 
 
 @bp.post("/callee/key")
@@ -157,7 +158,7 @@ def callee_key() -> Response:
         task = _open_task(svc, ids)
         if task is not None:
             return message(svc, hook.base, ids, task["language"], replay=True)
-    if not_reached(svc, ids) == "closed":
+    if not_reached(svc, ids):
         unreached.request_sms(svc, ids[0])
     return _hang_up()
 
@@ -169,6 +170,6 @@ def callee_status() -> Response:
     svc, hook = switchboard().container, webhook()
     ids = _ids(request.args)
     ended = UNANSWERED.get(hook.field("CallStatus"))
-    if ids is not None and ended is not None and not_reached(svc, ids, *ended) == "closed":
+    if ids is not None and ended is not None and not_reached(svc, ids, *ended):
         unreached.request_sms(svc, ids[0])
     return Response(status=204)

@@ -307,14 +307,15 @@ def attempt(task_id: int):
             desk_limits.attempts,
             attempts.window_ranges(settings.desks.get(row["desk"]), row.get("window")),
         )
-        closed.append(status == "closed")
+        if status == "closed" and unreached.record(services(), conn, row["id"], now):  # with the closing
+            closed.append(True)
         if status == "closed" and entry.outcome in worklist.FAILED and not entry.close:
             return "closed_unreachable"
         return "saved"
 
     closed: list[bool] = []
     answer = _act(task_id, run)
-    if any(closed):  # after the commit: the worker reads the closed task
+    if closed:  # after the commit: the worker reads the SMS's record
         unreached.request_sms(services(), task_id)
     return answer
 

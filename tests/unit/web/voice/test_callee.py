@@ -9,11 +9,13 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 import sqlalchemy as sa
 
 from ivr.hotline import callbacks
 from ivr.store import jobqueue
 from ivr.store.db import callbacks as callbacks_table
+from ivr.store.db import sms_messages
 from ivr.store.db import users as users_table
 from tests.factories import make_settings
 from tests.support.phone import Turn
@@ -40,8 +42,7 @@ def settings(tmp_path, database_url, redis_url, engine, redis_conn, twilio):
 def sms(monkeypatch):
     """The SMS requests the web asks the worker for (jobqueue.request_sms stands in for the SMS side)."""
     asked: list[tuple[int, str]] = []
-    monkeypatch.setattr(jobqueue, "request_sms", lambda conn, task_id, kind: asked.append((task_id, kind)) or True,
-                        raising=False)
+    monkeypatch.setattr(jobqueue, "request_sms", lambda conn, task_id, kind: asked.append((task_id, kind)) or True)
     return asked
 
 
@@ -86,6 +87,12 @@ def _post(leg, url: str, **extra: str) -> Turn:
 def _row(engine, task: int) -> dict:
     with engine.connect() as conn:
         return callbacks.get(conn, task)
+
+
+def _sms(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(sms_messages.c.dedupe_key, sms_messages.c.kind,
+                                                         sms_messages.c.status, sms_messages.c.phone))]
 
 
 def _history(engine, task: int) -> list[tuple]:
@@ -167,15 +174,40 @@ def test_the_last_attempt_not_reached_closes_the_task_and_asks_for_the_sms(peopl
     row = _row(engine, task)
     assert (row["status"], row["outcome"]) == ("closed", "unreachable")
     assert sms == [(task, "unreached")]
+    assert _sms(engine) == [(f"unreached:{task}", "unreached", "pending", CALLER)]  # recorded with the closing
     assert _post(_leg(phone), key_url).hung_up
+    _leg_ended(_leg(phone), key_url.replace("/voice/callee/key?", "/voice/callee?"), "no-answer")
     assert sms == [(task, "unreached")]  # asked once
+    assert len(_sms(engine)) == 1
+
+
+def test_with_redis_failing_the_unreached_sms_waits_recorded_for_the_sweep(people, make_task, twilio, engine,
+                                                                           phone, monkeypatch):
+    def down(*args, **kwargs):
+        raise redis.ConnectionError("Redis is down")
+
+    monkeypatch.setattr(jobqueue, "request_sms", down)
+    task = _task(engine, make_task, attempts=2, sms_consent=True)
+    assert _post(_leg(phone), _start(people, twilio, task).replace("/voice/callee?", "/voice/callee/key?")).hung_up
+    assert _row(engine, task)["outcome"] == "unreachable"  # the caller's task is closed all the same
+    assert _sms(engine) == [(f"unreached:{task}", "unreached", "pending", CALLER)]  # workers.sms.sweep sends it
+
+
+def test_a_landline_is_not_texted(people, make_task, engine, sms):
+    task = make_task(phone="+492025630000", language="de")
+    with engine.begin() as conn:
+        conn.execute(callbacks_table.update().where(callbacks_table.c.id == task).values(attempts=2, sms_consent=True))
+    anna = people("anna")
+    assert anna.post(f"/staff/tasks/{task}/attempt", {"outcome": "no_answer", "then": "schedule"}).status_code == 302
+    assert _sms(engine) == [(f"unreached:{task}", "unreached", "refused", "+492025630000")]
+    assert sms == []
 
 
 def test_without_sms_consent_no_sms_is_asked_for(people, make_task, twilio, engine, phone, sms):
     task = _task(engine, make_task, attempts=2, sms_consent=False)
     assert _post(_leg(phone), _start(people, twilio, task).replace("/voice/callee?", "/voice/callee/key?")).hung_up
     assert _row(engine, task)["outcome"] == "unreachable"
-    assert sms == []
+    assert sms == [] and _sms(engine) == []
 
 
 def test_the_attempt_form_asks_for_the_sms_after_the_last_failed_attempt(people, make_task, engine, sms):
@@ -184,6 +216,7 @@ def test_the_attempt_form_asks_for_the_sms_after_the_last_failed_attempt(people,
     assert anna.post(f"/staff/tasks/{task}/attempt", {"outcome": "busy", "then": "schedule"}).status_code == 302
     assert _row(engine, task)["outcome"] == "unreachable"
     assert sms == [(task, "unreached")]
+    assert _sms(engine) == [(f"unreached:{task}", "unreached", "pending", CALLER)]
 
 
 def _leg_ended(leg, url: str, status: str) -> None:
