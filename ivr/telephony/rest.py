@@ -15,9 +15,12 @@ from ivr.settings import Settings
 REST_TIMEOUT = 10
 """Seconds to wait for Twilio's REST API."""
 GREETING = {
-    "de": "Rückruf der Hotline Haus der Integration. Sie werden jetzt mit der anrufenden Person verbunden.",
-    "en": "Callback from the Haus der Integration hotline. Connecting you to the caller now.",
+    "de": "Rückruf der Hotline Haus der Integration. Die anrufende Person hört zuerst eine kurze Ansage und wird "
+          "verbunden, sobald sie die 1 drückt.",
+    "en": "Callback from the Haus der Integration hotline. The caller first hears a short message and is connected "
+          "once they press 1.",
 }
+"""What the staff member hears before the caller is rung (the caller's leg: ivr.web.voice.callee)."""
 
 
 class _BaseUrlClient(TwilioHttpClient):

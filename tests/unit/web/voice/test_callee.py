@@ -107,6 +107,8 @@ def test_the_call_dials_the_caller_through_the_signed_callee_message(people, mak
     [sent] = twilio.requests
     assert (sent["path"], sent["form"]["To"], sent["form"]["From"]) == (
         f"/2010-04-01/Accounts/{SID}/Calls.json", STAFF_PHONE, "+4920274763333")
+    staff_hears = ET.fromstring(sent["form"]["Twiml"]).findtext("Say")
+    assert "sobald sie die 1 drückt" in staff_hears  # the staff member knows why the caller is not there at once
 
 
 def test_the_callee_hears_who_calls_in_arabic_and_1_connects(people, make_task, twilio, engine, phone):
