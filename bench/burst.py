@@ -150,6 +150,9 @@ class Hotline:
         phone.call()
         for key in ("7", "1", "4", "1"):  # English, a desk that is closed now, "call me back", "on this number"
             phone.press(key)
+        phone.press("3")  # any time
+        if "s=sms" in phone.last.gather.attrib["action"]:  # a mobile number is offered the SMS: no
+            phone.press("2")
         if not phone.press("2").hung_up:  # no voice message
             raise AssertionError(f"call {phone.call_sid} did not end in a callback: {phone.last.text}")
         phone.hang_up()

@@ -5,7 +5,7 @@ Both apps run under gunicorn with the Procfile's web settings; wrk posts from a 
 - `who`: the "who is calling" menu answered with 1 (a step from the step cache);
 - `first`: the first menu step every caller takes (language -> privacy notice -> announcement -> who menu);
 - `call`: every webhook of recorded calls (a transfer and a busy desk with a callback capture: incoming, each menu
-  step, the Dial action, the callback choice and consent, the status callback), in call order.
+  step, the Dial action, the callback choice, window, SMS offer and consent, the status callback), in call order.
 
 The calls are recorded by walking them against the served app with a simulated phone, then every request is
 signed with twilio's RequestValidator for fresh CallSids, one per call and run (the replay check refuses a webhook
@@ -159,6 +159,9 @@ def record_calls(base: str, client=None) -> dict[str, list[list[Webhook]]]:
     capture.press("1")
     assert capture.dial_ends("busy").gather is not None  # callback offer to the caller ID
     capture.press("1")  # call back on the caller ID
+    capture.press("3")  # any time
+    if "s=sms" in capture.last.gather.attrib["action"]:  # a mobile number is offered the SMS: no
+        capture.press("2")
     assert capture.press("2").hung_up  # no voice message
     capture.hang_up(duration=70)
     # the two single steps, taken from the transfer call: the first menu step and the "who" menu

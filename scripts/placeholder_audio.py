@@ -8,10 +8,11 @@ Twilio plays without transcoding.
 
 File convention (a contract with the IVR engine, which applies the same rule itself):
 - files live in ivr/static/audio/<lang>/;
-- a text without runtime placeholders ({digits}, {weekday}, {time}, {number}) is <prompt_id>.wav;
+- a text without runtime placeholders ({digits}, {weekday}, {time}, {number}, {day}, {month}) is <prompt_id>.wav;
 - a text with runtime placeholders is split at them; each static segment that contains a letter becomes
   <prompt_id>.<i>.wav, with i counting those segments from 0 in order;
-- clips: digit_0..digit_9, weekday_0 (Monday)..weekday_6 (Sunday), number_0..number_99, as words;
+- clips: digit_0..digit_9, weekday_0 (Monday)..weekday_6 (Sunday), number_0..number_99, month_1..month_12 (the
+  form after a day of the month), as words ({day} is a number clip);
 - load-time placeholders ({controller}, {privacy_url}) are filled in from config.yaml before synthesis.
 
 flows/audio-manifest.yaml records every file with its sha256 and status. A file whose entry says
@@ -46,7 +47,7 @@ DEFAULT_PROMPTS = REPO / "flows" / "prompts.yaml"
 DEFAULT_AUDIO_ROOT = REPO / "ivr" / "static" / "audio"
 DEFAULT_MANIFEST = REPO / "flows" / "audio-manifest.yaml"
 
-RUNTIME_PLACEHOLDERS = ("digits", "weekday", "time", "number")
+RUNTIME_PLACEHOLDERS = ("digits", "weekday", "time", "number", "day", "month")
 RUNTIME_RE = re.compile(r"\{(?:" + "|".join(RUNTIME_PLACEHOLDERS) + r")\}")
 # Load-time placeholder -> (config section, key).
 LOAD_TIME_PLACEHOLDERS = {"controller": ("privacy", "controller"), "privacy_url": ("privacy", "url")}
@@ -86,6 +87,14 @@ WEEKDAYS = {
     "fa": ["دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه"],
     "kmr": ["Duşem", "Sêşem", "Çarşem", "Pêncşem", "În", "Şemî", "Yekşem"],
     "uk": ["понеділок", "вівторок", "середа", "четвер", "п'ятниця", "субота", "неділя"],
+}
+
+MONTHS = {  # the same words as the month_N prompts of flows/prompts.yaml
+    "fa": ["ژانویه", "فوریه", "مارس", "آوریل", "مه", "ژوئن", "ژوئیه", "اوت", "سپتامبر", "اکتبر", "نوامبر", "دسامبر"],
+    "kmr": ["Çile", "Sibat", "Adar", "Nîsan", "Gulan", "Hezîran", "Tîrmeh", "Tebax", "Îlon", "Cotmeh", "Mijdar",
+            "Berfanbar"],
+    "uk": ["січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня", "жовтня",
+           "листопада", "грудня"],
 }
 
 MANIFEST_HEADER = (
@@ -160,11 +169,12 @@ def number_words(lang: str, n: int) -> str:
 
 def clip_files(lang: str) -> list[AudioFile]:
     """The digit, weekday and number clips of one language."""
-    if lang not in UNITS or lang not in WEEKDAYS:
+    if lang not in UNITS or lang not in WEEKDAYS or lang not in MONTHS:
         raise KeyError(f"no digit/number/weekday words for {lang!r}: add them to {Path(__file__).name}")
     clips = [(f"digit_{d}", UNITS[lang][d]) for d in range(10)]
     clips += [(f"weekday_{d}", WEEKDAYS[lang][d]) for d in range(7)]
     clips += [(f"number_{n}", number_words(lang, n)) for n in range(100)]
+    clips += [(f"month_{m + 1}", MONTHS[lang][m]) for m in range(12)]
     return [AudioFile(lang, f"{name}.wav", words, {"clip": name}) for name, words in clips]
 
 

@@ -1,8 +1,11 @@
-"""Callback capture at a desk: offer, caller ID or keyed number, read-back, consent and voice message."""
+"""Callback capture at a desk: offer, caller ID or keyed number, read-back, window, SMS offer, consent, voice
+message and the promise."""
 
 from __future__ import annotations
 
 from ivr.engine.hours import DeskStatus
+from ivr.engine.model import ANY_WINDOW
+from ivr.engine.model import CallbackRefined
 from ivr.engine.model import CallbackRequested
 from ivr.engine.model import Context
 from ivr.engine.model import Dial
@@ -22,8 +25,16 @@ ENTRY_TIMEOUT = 12
 """Seconds of silence that end a phone-number entry; callers need longer than for one key."""
 ANSWERED = {"completed", "answered"}
 """Dial statuses that mean somebody took the call."""
-STAGES = ("choice", "entry", "confirm", "consent", "recorded", "fallback")
-"""The sub-states of a desk node that this module answers."""
+STAGES = ("choice", "entry", "confirm", "window", "sms", "consent", "recorded", "fallback")
+"""The sub-states of a desk node that this module answers; window, sms, consent and recorded carry an argument
+after "_" in the state's sub (the window's key, or "m" for a mobile number at the window)."""
+MOBILE = "m"
+
+
+def stage(sub: str) -> tuple[str, str]:
+    """Split a state's sub into its stage and argument ("consent_2" -> ("consent", "2"); "consent" -> key "")."""
+    name, _, arg = sub.partition("_")
+    return name, arg
 
 
 def readable(e164: str) -> str:
@@ -46,6 +57,8 @@ def offer(out: Output, node: Node, state: State, ctx: Context) -> None:
         out.effects.append(Reached(node.desk or "", None))  # type: ignore[arg-type]
     check = ctx.check_number(ctx.caller) if ctx.caller else None
     if check is None or not check.ok or not check.e164:
+        if check is not None and check.reason == "country":  # tell why before asking for another number
+            out.say("cb_caller_country")
         ask_number(out, state.but(sub="entry", retries=0))
         return
     if ctx.has_open_callback(node.desk or "", check.e164):
@@ -63,7 +76,7 @@ def ask_number(out: Output, state: State) -> None:
 
 def answer(out: Output, node: Node, state: State, event: Event, ctx: Context) -> None:
     """Answer the caller's input at one of the STAGES (0 for a person is handled by the caller of this)."""
-    sub, digits, desk = state.sub, (event.digits or "").strip(), node.desk or ""
+    (sub, arg), digits, desk = stage(state.sub), (event.digits or "").strip(), node.desk or ""
     if sub == "choice":
         _choice(out, node, state, digits, ctx)
     elif sub == "entry":
@@ -78,14 +91,18 @@ def answer(out: Output, node: Node, state: State, event: Event, ctx: Context) ->
             ask_number(out, state.but(sub="entry", number=None, retries=0))
         else:
             _failed_entry(out, node, state, ctx, "cb_invalid")
+    elif sub == "window":
+        _window(out, node, state, digits, arg == MOBILE, ctx)
+    elif sub == "sms":
+        _sms(out, node, state, digits, arg, ctx)
     elif sub == "consent":
-        _consent(out, node, state, digits)
+        _consent(out, node, state, digits, arg, ctx)
     elif sub == "recorded":
         if event.recording_url:
             out.effects.append(RecordingAttached(desk, event.recording_url, event.recording_sid,
                                                  event.recording_duration))
             out.say("recorded")
-        _promise(out, desk)
+        _promise(out, desk, arg, ctx)
     elif event.dial_status in ANSWERED:  # "fallback": the information desk after failed entries
         out.effects.append(Reached(out.bundle.fallback_desk, Outcome.TRANSFERRED))
         out.flush()
@@ -120,14 +137,56 @@ def _entry(out: Output, node: Node, state: State, digits: str, ctx: Context) -> 
                                           "country": "cb_country"}.get(reason, "cb_invalid"))
 
 
-def _consent(out: Output, node: Node, state: State, digits: str) -> None:
+def _window_prompt(out: Output, node: Node) -> tuple:
+    """A desk's own window prompt (cb_window_<desk>) when the catalogue has one, else morning/afternoon/any."""
+    own = f"cb_window_{node.desk}"
+    return out.render(own if own in out.bundle.prompts else "cb_window")
+
+
+def _window(out: Output, node: Node, state: State, digits: str, mobile: bool, ctx: Context) -> None:
+    """The caller's window: a key of the desk's windows; no key, or keys still wrong after the retries, is any."""
+    windows = ctx.windows(node.desk or "")
+    if digits == "*" or (digits and digits not in windows and state.retries < node.max_retries):
+        if digits != "*":
+            out.say("invalid")
+        out.gather(state.but(retries=state.retries + (digits != "*")), _window_prompt(out, node),
+                   out.bundle.menu_timeout)
+        return
+    key = digits if digits in windows else next((k for k, w in windows.items() if w == ANY_WINDOW), "")
+    if mobile:
+        out.gather(state.but(sub=f"sms_{key}" if key else "sms", retries=0), out.render("cb_sms"),
+                   out.bundle.menu_timeout)
+        return
+    _refined(out, node, state, key, False, ctx)
+
+
+def _sms(out: Output, node: Node, state: State, digits: str, key: str, ctx: Context) -> None:
+    """The SMS offer for a mobile number: 1 yes, 2 or no key no; wrong keys are asked again, then no."""
+    if digits == "*" or (digits not in ("", "1", "2") and state.retries < node.max_retries):
+        if digits != "*":
+            out.say("invalid")
+        out.gather(state.but(retries=state.retries + (digits != "*")), out.render("cb_sms"), out.bundle.menu_timeout)
+        return
+    _refined(out, node, state, key, digits == "1", ctx)
+
+
+def _refined(out: Output, node: Node, state: State, key: str, sms: bool, ctx: Context) -> None:
+    """The window and the SMS choice refine the task the settled number created; then the consent as before."""
+    desk = node.desk or ""
+    out.effects.append(CallbackRefined(desk, ctx.windows(desk).get(key, ANY_WINDOW), sms))
+    out.gather(state.but(sub=f"consent_{key}" if key else "consent", retries=0), out.render("consent"),
+               out.bundle.menu_timeout)
+
+
+def _consent(out: Output, node: Node, state: State, digits: str, key: str, ctx: Context) -> None:
     if digits == "1":
         out.say("record")
         out.flush()
-        out.actions.append(Record(state.but(sub="recorded"), out.bundle.recording_seconds))
-        out.actions.append(Redirect(state.but(sub="recorded")))
+        recorded = state.but(sub=f"recorded_{key}" if key else "recorded")
+        out.actions.append(Record(recorded, out.bundle.recording_seconds))
+        out.actions.append(Redirect(recorded))
     elif digits == "2" or (digits != "*" and state.retries >= node.max_retries):
-        _promise(out, node.desk or "")
+        _promise(out, node.desk or "", key, ctx)
     elif digits == "*":
         out.gather(state, out.render("consent"), out.bundle.menu_timeout)
     else:
@@ -155,13 +214,21 @@ def _settle(out: Output, node: Node, state: State, phone: str, ctx: Context) -> 
         out.say("cb_limit")
         out.end()
         return
-    out.effects.append(CallbackRequested(desk, phone, state.lang))
+    out.effects.append(CallbackRequested(desk, phone, state.lang))  # the task exists now; what follows refines it
     out.effects.append(Reached(desk, Outcome.CALLBACK_REQUESTED))
-    out.gather(state.but(sub="consent", number=None, retries=0), out.render("consent"), out.bundle.menu_timeout)
+    check = ctx.check_number(phone)
+    mobile = check is not None and check.mobile
+    out.gather(state.but(sub=f"window_{MOBILE}" if mobile else "window", number=None, retries=0),
+               _window_prompt(out, node), out.bundle.menu_timeout)
 
 
-def _promise(out: Output, desk: str) -> None:
-    out.say("cb_created", {"number": out.bundle.promise_hours.get(desk, 24)})
+def _promise(out: Output, desk: str, key: str, ctx: Context) -> None:
+    """The day by which the desk calls back inside the chosen window; the hours when the day is unknown."""
+    day = ctx.promise_day(desk, ctx.windows(desk).get(key, ANY_WINDOW))
+    if day is not None:
+        out.say("cb_promise", {"weekday": day.weekday(), "day": day.day, "month": day.month})
+    else:
+        out.say("cb_created", {"number": out.bundle.promise_hours.get(desk, 24)})
     out.end()
 
 

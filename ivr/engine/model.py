@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
+from datetime import date
 from datetime import datetime
 from enum import Enum
 
@@ -201,6 +202,11 @@ class Event:
     queue_position: int | None = None
 
 
+DEFAULT_WINDOWS: Mapping[str, str] = {"1": "morning", "2": "afternoon", "3": "any"}
+"""When a caller may be called back, by key: no key (or no answer) is any time."""
+ANY_WINDOW = "any"
+
+
 @dataclass(frozen=True)
 class NumberCheck:
     """The verdict on a callback number."""
@@ -208,6 +214,7 @@ class NumberCheck:
     ok: bool
     e164: str | None = None
     reason: str = ""  # invalid | premium | country | short
+    mobile: bool = False  # a mobile number: it can take the SMS confirmation
 
 
 @dataclass
@@ -224,6 +231,10 @@ class Context:
     overflow_number: Callable[[], str | None] = lambda: None
     queue_line: Callable[[str], QueueLine] = lambda desk: QueueLine.UNAVAILABLE
     """A queue desk's line now; without presence (the default) its number is dialled as before the queue."""
+    promise_day: Callable[[str, str], date | None] = lambda desk, window: None
+    """The day by which a desk calls back inside a window (None: unknown, the promise is said in hours)."""
+    windows: Callable[[str], Mapping[str, str]] = lambda desk: DEFAULT_WINDOWS
+    """A desk's call-back windows: key -> window id (its own windows keep the keys 1, 2, 3)."""
 
 
 # --- what a step returns -------------------------------------------------------------------------
@@ -316,6 +327,15 @@ class CallbackRequested:
 
 
 @dataclass(frozen=True)
+class CallbackRefined:
+    """The caller chose a window and whether an SMS confirms the callback task of this desk."""
+
+    desk: str
+    window: str
+    sms: bool
+
+
+@dataclass(frozen=True)
 class RecordingAttached:
     """The caller left a voice message for the task of this desk."""
 
@@ -341,7 +361,7 @@ class Queued:
     language: str
 
 
-Effect = CallbackRequested | RecordingAttached | Reached | Queued
+Effect = CallbackRequested | CallbackRefined | RecordingAttached | Reached | Queued
 
 
 @dataclass(frozen=True)

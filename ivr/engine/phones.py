@@ -61,7 +61,8 @@ def check_number(raw: str | None, allowed_countries: Collection[str]) -> NumberC
         return NumberCheck(False, reason=reason)
     if phonenumbers.region_code_for_number(number) not in set(allowed_countries):
         return NumberCheck(False, reason="country")
-    return NumberCheck(True, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return NumberCheck(True, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                       mobile=phonenumbers.number_type(number) == PhoneNumberType.MOBILE)
 
 
 def is_anonymous(raw: str | None) -> bool:

@@ -10,7 +10,7 @@ from ivr.engine.model import Play
 from ivr.engine.model import Say
 from ivr.engine.model import Utterance
 
-RUNTIME_VARS = frozenset({"digits", "weekday", "time", "number"})
+RUNTIME_VARS = frozenset({"digits", "weekday", "time", "number", "day", "month"})
 """Values filled in during a call; recorded languages need clips for them."""
 STATIC_VARS = frozenset({"controller", "privacy_url"})
 """Values filled in from config when flows load."""
@@ -18,6 +18,8 @@ AUDIO_ROOT = "/static/audio"
 _VAR = re.compile(r"\{([a-z_]+)\}")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _FALLBACK_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_FALLBACK_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                    "October", "November", "December")
 
 Value = str | int | tuple[int, int]
 
@@ -62,9 +64,9 @@ def audio_files(prompt: str, text: str) -> list[str]:
 
 
 def clip_files() -> list[str]:
-    """Return the clip names every recorded language needs for runtime values."""
+    """Return the clip names every recorded language needs for runtime values ({day} is a number clip)."""
     return ([f"digit_{d}.wav" for d in range(10)] + [f"weekday_{d}.wav" for d in range(7)]
-            + [f"number_{n}.wav" for n in range(100)])
+            + [f"number_{n}.wav" for n in range(100)] + [f"month_{m}.wav" for m in range(1, 13)])
 
 
 def substitute_static(text: str, values: Mapping[str, str]) -> str:
@@ -78,6 +80,9 @@ def _spoken(bundle: Bundle, lang: str, name: str, value: Value) -> str:
     if name == "weekday":
         index = int(value)  # type: ignore[arg-type]
         return bundle.prompts.get(f"weekday_{index}", {}).get(lang) or _FALLBACK_WEEKDAYS[index]
+    if name == "month":  # the form after a day of the month (genitive where a language has one)
+        index = int(value)  # type: ignore[arg-type]
+        return bundle.prompts.get(f"month_{index}", {}).get(lang) or _FALLBACK_MONTHS[index - 1]
     if name == "time":
         hour, minute = value  # type: ignore[misc]
         return f"{hour}:{minute:02d}"  # TTS reads 8:00 as a clock time in every language
@@ -89,6 +94,8 @@ def _clips(lang: str, name: str, value: Value) -> list[str]:
         return [f"{lang}/digit_{d}.wav" for d in str(value) if d.isdigit()]
     if name == "weekday":
         return [f"{lang}/weekday_{int(value)}.wav"]  # type: ignore[arg-type]
+    if name == "month":
+        return [f"{lang}/month_{int(value)}.wav"]  # type: ignore[arg-type]
     if name == "time":
         hour, minute = value  # type: ignore[misc]
         return [f"{lang}/number_{hour}.wav"] + ([f"{lang}/number_{minute}.wav"] if minute else [])

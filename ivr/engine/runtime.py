@@ -191,9 +191,10 @@ def _desk_input(out: Output, node: Node, state: State, event: Event, ctx: Contex
         out.say("desk_busy")
         out.say("cb_offer")
         capture.offer(out, node, state.but(sub=""), ctx)
-    elif sub in ("choice", "confirm", "consent") and digits == "0" and desk != out.bundle.fallback_desk:
+    elif capture.stage(sub)[0] in ("choice", "confirm", "window", "sms", "consent") and digits == "0" and \
+            desk != out.bundle.fallback_desk:
         _to_person(out, state, ctx)
-    elif sub in capture.STAGES:
+    elif capture.stage(sub)[0] in capture.STAGES:
         capture.answer(out, node, state, event, ctx)
     else:
         _enter(out, state.but(sub=""), ctx)

@@ -18,7 +18,8 @@ BUILTIN_PROMPTS: dict[str, tuple[str, ...]] = {
     "announcement": ("emergency",),
     "desk": ("hold", "desk_busy", "closed_hours", "closed_holiday", "closed_today", "open_again", "cb_offer",
              "cb_choice", "cb_enter", "cb_readback", "cb_invalid", "cb_refused", "cb_country", "cb_created",
-             "cb_exists", "cb_limit", "consent", "record", "recorded", "no_one", "goodbye", "to_person",
+             "cb_exists", "cb_limit", "cb_caller_country", "cb_window", "cb_sms", "cb_promise", "consent", "record",
+             "recorded", "no_one", "goodbye", "to_person",
              # the live queue (a desk's `connect: queue` is config, so every desk node may need them)
              "queue_position", "queue_wait_under", "queue_wait_about", "queue_wait_over", "queue_no_estimate",
              "queue_offer", "queue_left_timeout", "queue_left_closed", "queue_left_nobody"),
@@ -75,9 +76,13 @@ def _targets(node: schema.BaseModel) -> Iterable[tuple[tuple, str, str | None]]:
         yield ("on_failure",), node.on_failure, None
 
 
-def _used_prompts(raw: schema.FlowFile) -> dict[str, tuple[str | None, tuple]]:
+def _used_prompts(raw: schema.FlowFile, prompts: Mapping[str, Mapping[str, str]] | None = None
+                  ) -> dict[str, tuple[str | None, tuple]]:
     used: dict[str, tuple[str | None, tuple]] = {}
     for nid, node in raw.nodes.items():
+        own = f"cb_window_{getattr(node, 'desk', '')}"
+        if prompts is not None and own in prompts:  # a desk's own window prompt, spoken instead of cb_window
+            used.setdefault(own, (None, ("nodes", nid)))
         for index, item in enumerate(getattr(node, "say", [])):
             pid, lang = (item, None) if isinstance(item, str) else (item.prompt, item.language)
             used.setdefault(pid if lang is None else f"{pid}@{lang}", (lang, ("nodes", nid, "say", index)))
@@ -163,7 +168,7 @@ def _check_audio(doc: Document, raw: schema.FlowFile, prompts: Mapping[str, Mapp
                  languages: Mapping[str, LanguageInfo], existing: frozenset[str],
                  offered: list[str]) -> tuple[list[Problem], set[str]]:
     problems, incomplete = [], set()
-    used = _used_prompts(raw)
+    used = _used_prompts(raw, prompts)
     for lang in offered:
         if not languages[lang].audio:
             continue

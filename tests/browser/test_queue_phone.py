@@ -114,6 +114,14 @@ def test_pressing_1_while_waiting_leads_into_the_callback_capture(phone):
     phone.locator("#transcript").screenshot(path=SHOTS.format("callback-transcript"))
 
     phone.locator(".key[data-key='1']").click()  # this number
+    transcript_items = transcript.locator("li.heard[lang='ar']")
+    expect(transcript_items.last).to_contain_text(PROMPTS["cb_window"]["ar"].split("،")[0])  # when to call back
+    expect(phone.locator(".key[data-key='3']")).to_be_enabled()
+    phone.locator(".key[data-key='3']").click()  # any time
+    expect(transcript_items.last).to_contain_text(PROMPTS["cb_sms"]["ar"].split("،")[0])  # a mobile: the SMS offer
+    expect(phone.locator(".key[data-key='2']")).to_be_enabled()
+    phone.locator(".key[data-key='2']").click()  # no SMS
+    expect(transcript_items.last).to_contain_text(PROMPTS["consent"]["ar"].split(".")[0])
     expect(phone.locator(".key[data-key='2']")).to_be_enabled()  # a voice message? 2: no
     phone.locator(".key[data-key='2']").click()  # the task is made and the hotline says goodbye
     expect(phone.locator("#ending")).to_have_text(

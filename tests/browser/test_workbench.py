@@ -21,7 +21,8 @@ def task_id(accounts):
     stack.clock.set("2026-11-24 19:30")
     caller = stack.phone(caller="+4917612345678")
     caller.call()
-    for key in ("2", "1", "3", "1", "1", "2"):  # Arabic, a topic, Jobcenter, zebera, this number, no message
+    # Arabic, a topic, Jobcenter, zebera, this number, any time, no SMS, no message
+    for key in ("2", "1", "3", "1", "1", "3", "2", "2"):
         caller.press(key)
     caller.hang_up()
     tasks = stack.eventually(lambda: open_tasks(stack, "zebera"), lambda found: len(found) == 1)

@@ -46,6 +46,8 @@ def test_busy_desk_callback_with_voice_message(stack):
     turn = caller.dial_ends("busy")
     assert digits_in(turn.gather.find("Say").text) == "015123456789"
     turn = caller.press("1")
+    caller.press("2")  # afternoons
+    caller.press("2")  # no SMS
     turn = caller.press("1")  # consent
     assert turn.record is not None
     assert turn.record.attrib["maxLength"] == "60"
@@ -58,6 +60,7 @@ def test_busy_desk_callback_with_voice_message(stack):
     assert tasks[0]["phone"] == "+4915123456789"
     assert tasks[0]["recording_url"].endswith("RE" + "a" * 32)
     assert tasks[0]["language"] == "de"
+    assert tasks[0]["window"] == "afternoon"
     call = stack.eventually(lambda: _call(stack, caller.call_sid), lambda c: c and c["ended_at"])
     assert call["outcome"] == "callback_requested"
 

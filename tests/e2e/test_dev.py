@@ -67,6 +67,8 @@ def walk_to_callback(phone: Phone) -> None:
         phone.dial_ends("no-answer")
     assert digits_in(phone.last.text) == "015112345678", phone.last.text  # the number read back for the callback
     phone.press("1")  # call me back on this number
+    phone.press("3")  # any time
+    phone.press("2")  # no SMS
     assert phone.last.record is None and phone.last.gather is not None, phone.last.text  # the voice message offer
     phone.press("2")  # no message
     assert phone.last.hung_up, phone.last.text

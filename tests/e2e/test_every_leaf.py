@@ -67,6 +67,8 @@ def test_every_leaf_open_and_closed(leaf_stack, lang):
         else:  # withheld: key in the number
             turn = phone.press("0" + phone_number[3:])
             turn = phone.press("1")
+        phone.press("3")  # any time
+        phone.press("2")  # no SMS (a mobile number is offered one)
         turn = phone.press("2")  # no voice message
         assert turn.hung_up
         phone.hang_up()

@@ -52,6 +52,8 @@ def test_a_waiting_caller_hears_the_place_presses_1_and_gets_a_callback_keeping_
     assert caller.turns[-2].left
     assert digits_in(turn.gather.find("Say").text) == "015123456789"
     turn = caller.press("1")  # this number
+    caller.press("3")  # any time
+    caller.press("2")  # no SMS
     turn = caller.press("2")  # no message
     assert turn.hung_up
     caller.hang_up(duration=75)

@@ -273,6 +273,8 @@ def request_callback(stack: Stack, caller: str, timings: list[float] | None = No
     turn = phone.press("4")
     assert "Wednesday" in turn.text, turn.text
     phone.press("1")
+    phone.press("3")  # any time
+    phone.press("2")  # no SMS
     turn = phone.press("2")
     assert turn.hung_up
     phone.hang_up()

@@ -47,7 +47,7 @@ def test_jobs_wait_out_a_database_outage_of_the_worker(stack):
     for n in range(CALLS):
         request_callback(stack, f"+49176123456{n + 21}", timings)
     ids = [r["id"] for r in stack.rows("SELECT id FROM events WHERE id > :b", b=before)]
-    assert len(ids) == 3 * CALLS
+    assert len(ids) == 4 * CALLS  # per call: callback, reached, refine (the window), status
     wait_for(lambda: _failures(conn, ids) >= len(ids), 60, "every job to fail once")
     assert stack.scalar("SELECT count(*) FROM events WHERE processed_at IS NULL") == len(ids)
 

@@ -56,7 +56,7 @@ def test_webhooks_do_not_wait_on_a_redis_that_stops_answering(stack):
         os.kill(stack.redis.process.pid, signal.SIGCONT)
 
     # Redis was frozen throughout: every event of those calls is in the outbox, none reached a queue
-    assert sorted(e["kind"] for e in frozen) == sorted(["callback", "reached", "status"] * CALLS)
+    assert sorted(e["kind"] for e in frozen) == sorted(["callback", "reached", "refine", "status"] * CALLS)
     waits = [item for item in stack.log_records("web") if WAITED.search(str(item.get("msg", "")))]
     # a webhook's own wait logs its call; the call-path and queueing threads work in the background
     webhook_waits = [item for item in waits if item.get("call_sid") and item.get("logger") != "ivr.store.callpaths"]

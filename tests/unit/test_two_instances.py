@@ -90,6 +90,8 @@ def test_alternating_instances_serve_one_call(instances, work, engine):
     turn_text = caller.press("4").text  # courses: closed, callback offered
     assert "Wednesday" in turn_text
     caller.press("1")  # call me on this number
+    caller.press("3")  # any time
+    caller.press("2")  # no SMS
     assert caller.press("2").hung_up  # no voice message
     caller.hang_up()
     assert set(used) == set(instances) and len(used) >= 6

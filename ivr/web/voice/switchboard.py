@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
+from datetime import date
 from datetime import datetime
 from typing import NamedTuple
 
@@ -19,6 +20,7 @@ from ivr.engine.model import Step
 from ivr.engine.phones import check_number
 from ivr.engine.phones import is_anonymous
 from ivr.hotline import callbacks
+from ivr.hotline import promises
 from ivr.hotline import queueing
 from ivr.hotline.officehours import desk_status
 from ivr.hotline.officehours import overflow_number
@@ -112,7 +114,39 @@ class Switchboard:
             announcement=lambda: snap().announcement,
             overflow_number=asked(lambda: overflow_number(container.schedules, snap(), now)),
             queue_line=asked(lambda desk: self.queue_line(desk, now)),
+            promise_day=asked(lambda desk, window: self.promise_day(form.get("CallSid", ""), desk, window, now)),
+            windows=asked(self.windows),
         )
+
+    def windows(self, desk: str) -> dict[str, str]:
+        """A desk's call-back windows by key (its own windows take 1 and 2, any time is 3)."""
+        found = promises.windows(self.container.settings.desks.get(desk))
+        return {str(digit): window for window, (digit, _) in found.items()}
+
+    def promise_day(self, call_sid: str, desk: str, window: str, now: datetime) -> date | None:
+        """The day the caller is promised: the worker's due time of the call's task inside the window.
+
+        Counted from the task's creation (or the caller's place in the desk's queue) as the worker counts it, so
+        the day spoken is the day on the task; before the worker has made the task, from the queue place or now.
+        None for a desk without hours (the promise is then said in hours)."""
+        container = self.container
+        config, schedule = container.settings.desks.get(desk), container.schedules.get(desk)
+        if config is None or schedule is None:
+            return None
+        start = now
+        try:
+            with container.engine.connect() as conn:
+                task = callbacks.of_call(conn, call_sid, desk) if call_sid else None
+                if task is not None:
+                    start = min(task["queued_at"] or task["created_at"], task["created_at"])
+                elif call_sid and config.connect == "queue":
+                    waited = queueing.entry(conn, call_sid)
+                    start = min(waited.joined_at, now) if waited is not None and waited.desk == desk else now
+        except SQLAlchemyError:
+            start = now  # the day from now: at most the seconds of this call later than the task's
+        ranges = promises.windows(config).get(window, (0, None))[1]
+        return promises.promised_day(promises.due_at(schedule, start, config.callback_promise_hours, ranges),
+                                     container.tz)
 
     def queue_line(self, desk: str, now: datetime) -> QueueLine:
         """How a queue desk open by its hours is reached now: its queue when somebody is signed in for it, the

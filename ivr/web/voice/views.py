@@ -17,6 +17,7 @@ from ivr.core.errors import UnknownNodeError
 from ivr.engine import runtime
 from ivr.engine.model import LEAVE_REASONS
 from ivr.engine.model import QUEUE_RESULTS
+from ivr.engine.model import CallbackRefined
 from ivr.engine.model import CallbackRequested
 from ivr.engine.model import Event
 from ivr.engine.model import Queued
@@ -108,6 +109,9 @@ def _record_effects(board: Switchboard, step: Step, call_sid: str, version: str,
             items.append(("callback", call_sid, f"callback:{call_sid}:{effect.desk}",
                            {"desk": effect.desk, "phone": effect.phone, "language": effect.language,
                             "version": version, "at": now.isoformat(), "path": step.path}))
+        elif isinstance(effect, CallbackRefined):  # the window and SMS choice: after the task, once per call and desk
+            items.append(("refine", call_sid, f"refine:{call_sid}:{effect.desk}",
+                          {"desk": effect.desk, "window": effect.window, "sms": effect.sms, "at": now.isoformat()}))
         elif isinstance(effect, RecordingAttached):
             items.append(("recording", call_sid, f"recording:{call_sid}:{effect.desk}:{effect.sid or effect.url}",
                            {"desk": effect.desk, "url": effect.url, "sid": effect.sid,

@@ -23,8 +23,14 @@ def test_audio_files_of_a_prompt():
 
 def test_every_recorded_language_needs_the_clips_for_runtime_values():
     clips = prompts.clip_files()
-    assert len(clips) == 10 + 7 + 100
-    assert {"digit_0.wav", "weekday_6.wav", "number_99.wav"} <= set(clips)
+    assert len(clips) == 10 + 7 + 100 + 12
+    assert {"digit_0.wav", "weekday_6.wav", "number_99.wav", "month_1.wav", "month_12.wav"} <= set(clips)
+
+
+def test_every_language_has_the_month_names_the_promise_needs(shipped):
+    for month in range(1, 13):
+        assert set(shipped.prompts[f"month_{month}"]) == set(shipped.languages)
+    assert {"weekday", "day", "month"} == prompts.variables(shipped.prompts["cb_promise"]["de"])
 
 
 def test_static_values_are_filled_in_and_runtime_values_kept():

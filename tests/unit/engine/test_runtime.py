@@ -84,7 +84,7 @@ def test_closed_desk_returns_callback_effect_once_settled(bundle):
     state = State("desk_zebera", "de", bundle.version, "hotline", sub="choice")
     step = runtime.step(bundle, state, Event(digits="1"), _ctx(open_=False))
     assert CallbackRequested("zebera", "+4917612345678", "de") in step.effects
-    assert step.actions[-1].state.sub == "consent"
+    assert step.actions[-1].state.sub == "window"  # then the window, the SMS offer for a mobile, the consent
 
 
 def test_existing_callback_is_announced_not_duplicated(bundle):

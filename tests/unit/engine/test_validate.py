@@ -34,7 +34,8 @@ FLOW = textwrap.dedent("""\
 """)
 BUILTIN = ("invalid", "no_input", "hold", "desk_busy", "closed_hours", "closed_holiday", "closed_today", "open_again",
            "cb_offer", "cb_choice", "cb_enter", "cb_readback", "cb_invalid", "cb_refused", "cb_country", "cb_created",
-           "cb_exists", "cb_limit", "consent", "record", "recorded", "no_one", "goodbye", "to_person",
+           "cb_exists", "cb_limit", "cb_caller_country", "cb_window", "cb_sms", "cb_promise", "consent", "record",
+           "recorded", "no_one", "goodbye", "to_person",
            "queue_position", "queue_wait_under", "queue_wait_about", "queue_wait_over", "queue_no_estimate",
            "queue_offer", "queue_left_timeout", "queue_left_closed", "queue_left_nobody")
 PROMPTS = {pid: {"de": "Text", "fa": "Matn"} for pid in BUILTIN + ("who_menu",)}
@@ -80,3 +81,14 @@ def test_the_prompt_catalogue_knows_its_languages_and_placeholders():
     assert "prompt 'a' (de): unknown placeholder {colour}" in problems
     assert "prompt 'a' (fa): placeholders ['time'] differ from ['weekday']" in problems
     assert len(problems) == 3  # {controller} is a static value
+
+
+def test_a_desks_own_window_prompt_needs_its_recorded_audio_too():
+    from ivr.engine.prompts import clip_files
+
+    prompts = {**PROMPTS, "cb_window_info": {"de": "Donnerstagabend: die 2.", "fa": "Matn"}}
+    present = frozenset(f"fa/{pid}.wav" for pid in PROMPTS) | {f"fa/{c}" for c in clip_files()}
+    problems, incomplete = _check(prompts=prompts, existing=present)
+    assert incomplete == {"fa"} and any("fa/cb_window_info.wav" in p for p in problems)
+    _, complete = _check(prompts=prompts, existing=present | {"fa/cb_window_info.wav"})
+    assert complete == set()

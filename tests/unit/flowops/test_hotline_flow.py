@@ -189,12 +189,16 @@ class TestCallbackCapture:
     def test_consent_and_voice_message(self, phone, work, api):
         caller, turn = _walk(phone, "de", "1 4")
         turn = caller.press("1")
+        assert "Am Vormittag? Dann drücken Sie die 1." in turn.text
+        turn = caller.press("3")  # any time
+        assert "SMS" in turn.text
+        turn = caller.press("2")  # no SMS
         assert "einverstanden" in turn.text.lower() or "nachricht" in turn.text.lower()
         turn = caller.press("1")
         assert turn.record is not None
         turn = caller.leave_message(sid="RE" + "b" * 32, duration=14)
         assert turn.hung_up
-        assert "höchstens 24 Stunden" in turn.text
+        assert "Wir rufen Sie bis Freitag, 27. November, zurück." in turn.text  # Wed 8-16, Thu 8-18, Fri 8-14
         work()
         task = api.get("/api/callbacks?desk=integrationszentrum").get_json()["callbacks"][0]
         assert task["recording_url"].endswith("RE" + "b" * 32)
@@ -202,16 +206,20 @@ class TestCallbackCapture:
     def test_no_consent_no_recording(self, phone, work, api):
         caller, _ = _walk(phone, "de", "1 4")
         caller.press("1")
+        caller.press("2")  # afternoons
+        caller.press("2")  # no SMS
         turn = caller.press("2")
         assert turn.record is None and turn.hung_up
+        assert "Wir rufen Sie bis Freitag, 27. November, zurück." in turn.text  # Friday's afternoon holds 14:00
         work()
         task = api.get("/api/callbacks?desk=integrationszentrum").get_json()["callbacks"][0]
         assert task["recording_url"] is None
+        assert (task["window"], task["promised_by"]) == ("afternoon", "2026-11-27")  # the day spoken
 
     def test_task_exists_once_the_number_is_settled(self, phone, work, api):
         caller, _ = _walk(phone, "de", "1 1")
         caller.press("1")
-        caller.hang_up()  # hangs up at the consent question
+        caller.hang_up()  # hangs up at the window question: the task stays
         work()
         tasks = api.get("/api/callbacks?desk=auslaenderbehoerde").get_json()["callbacks"]
         assert [t["call_sid"] for t in tasks] == [caller.call_sid]
@@ -303,15 +311,15 @@ class TestEveryMenuAfterTheLanguageMenu:
         turn = caller.press("0")
         assert _reaches(turn, settings, "info")
 
-    def test_star_and_zero_in_read_back_and_consent(self, phone, settings, staffed):
+    def test_star_and_zero_in_read_back_and_the_window(self, phone, settings, staffed):
         caller, _ = _walk(phone, "de", "1 1")
         caller.press("2")
         turn = caller.press("015112345678")
         turn = caller.press("*")
         assert digits_in(turn.gather.find("Say").text) == "015112345678"
-        turn = caller.press("1")  # settled: consent question
-        consent = turn.gather.find("Say").text
+        turn = caller.press("1")  # settled: the window question
+        window = turn.gather.find("Say").text
         turn = caller.press("*")
-        assert turn.gather.find("Say").text == consent
+        assert turn.gather.find("Say").text == window
         turn = caller.press("0")
         assert _reaches(turn, settings, "info")

@@ -27,6 +27,8 @@ def _callback_call(phone, clock, caller=NUMBER, message: bool = False):
     call.press("1")
     call.press("4")
     call.press("1")
+    call.press("3")  # any time
+    call.press("2")  # no SMS
     if message:
         call.press("1")
         call.leave_message()

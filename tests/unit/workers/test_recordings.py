@@ -20,6 +20,8 @@ def _message_call(phone, clock, sid: str = SID):
     caller.press("1")
     caller.press("4")
     caller.press("1")
+    caller.press("3")  # any time
+    caller.press("2")  # no SMS
     caller.press("1")  # yes, a voice message
     turn = caller.leave_message(sid=sid)
     assert turn.hung_up

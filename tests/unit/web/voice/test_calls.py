@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from ivr.store.db import callbacks
 from tests.support.phone import digits_in
+
+
+def _refined(engine, call_sid: str) -> tuple:
+    """The window, promised day and SMS consent of a call's task (as the worker stored them)."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(callbacks.c.window, callbacks.c.promised_by, callbacks.c.sms_consent)
+                           .where(callbacks.c.call_sid == call_sid)).one()
+    return row.window, row.promised_by.isoformat(), row.sms_consent
 
 
 def _callbacks(api, **params):
@@ -34,7 +45,7 @@ def test_german_caller_reaches_the_open_immigration_office(phone, work, api):
     assert call["duration"] == 95
 
 
-def test_closed_desk_offers_callback_on_caller_id_and_creates_task(phone, work, api, clock):
+def test_closed_desk_offers_callback_on_caller_id_and_creates_task(phone, work, api, clock, engine):
     clock.set("2026-11-24 19:30")  # Tuesday evening: closed, open again Wednesday 08:00
     caller = phone()
     caller.call()
@@ -43,9 +54,15 @@ def test_closed_desk_offers_callback_on_caller_id_and_creates_task(phone, work, 
     turn = caller.press("4")  # courses
     assert "Wednesday" in turn.text and "8:00" in turn.text
     assert digits_in(turn.gather.find("Say").text) == "017612345678"
-    turn = caller.press("1")  # call me on this number
+    turn = caller.press("1")  # call me on this number: the task exists now
+    assert "In the morning, press 1" in turn.text
+    turn = caller.press("1")  # mornings
+    assert "text message" in turn.text  # a mobile number: the SMS offer
+    turn = caller.press("1")  # yes, an SMS
     assert "message" in turn.text.lower()
     turn = caller.press("2")  # no voice message
+    # 24 service hours from Wednesday 08:00 end Friday 14:00, after Friday's morning: the next morning is Monday's
+    assert "We will call you back by Monday, 30 November." in turn.text
     assert turn.hung_up
     caller.hang_up()
     work()
@@ -56,11 +73,12 @@ def test_closed_desk_offers_callback_on_caller_id_and_creates_task(phone, work, 
     assert task["language"] == "en"
     assert task["status"] == "open"
     assert task["call_sid"] == caller.call_sid
+    assert _refined(engine, caller.call_sid) == ("morning", "2026-11-30", True)  # the day spoken is on the task
     call = api.get(f"/api/calls/{caller.call_sid}").get_json()
     assert call["outcome"] == "callback_requested"
 
 
-def test_withheld_number_goes_straight_to_entry(phone, work, api, clock):
+def test_withheld_number_goes_straight_to_entry(phone, work, api, clock, engine):
     clock.set("2026-11-28 11:00")  # Saturday
     caller = phone(caller="anonymous")
     caller.call()
@@ -72,11 +90,25 @@ def test_withheld_number_goes_straight_to_entry(phone, work, api, clock):
     turn = caller.press("015112345678")
     assert digits_in(turn.gather.find("Say").text) == "015112345678"
     caller.press("1")
+    caller.silence()  # no window chosen: any time
+    caller.silence()  # no answer to the SMS offer: no SMS
     turn = caller.press("2")
+    assert "Wir rufen Sie bis Mittwoch, 2. Dezember, zurück." in turn.text  # from Monday 08:00, 24 service hours
     assert turn.hung_up
     work()
     tasks = _callbacks(api, desk="helpers")
     assert [t["phone"] for t in tasks] == ["+4915112345678"]
+    assert _refined(engine, caller.call_sid) == ("any", "2026-12-02", False)
+
+
+def test_a_caller_id_from_a_country_we_do_not_call_is_told_why_in_the_callers_language(phone, clock):
+    clock.set("2026-11-28 11:00")  # Saturday: closed
+    caller = phone(caller="+905321234567")  # Turkey is outside the allowed countries
+    caller.call()
+    caller.press("2")  # Arabic
+    turn = caller.press("2")  # helpers desk
+    assert "رقمك من بلد لا يمكننا الاتصال به." in turn.text
+    assert turn.gather.attrib["finishOnKey"] == "#"
 
 
 def test_call_keys_in_redis_expire(phone, redis_conn, app):

@@ -179,7 +179,7 @@ class TestReplays:
         clock.set("2026-11-24 19:30")  # Tuesday evening: desks closed
         caller = phone(caller="+4917612345611")
         caller.call()
-        for key in "7141":
+        for key in "714132":  # English, myself, courses, this number, any time, no SMS
             caller.press(key)
         turn = caller.press("2")  # no voice message: the task is created, goodbye
         assert turn.hung_up

@@ -184,8 +184,14 @@ def test_pressing_1_leaves_into_the_number_choice_and_the_callback(phone, person
     entry = _entry(engine, caller.call_sid)
     assert (entry.state, entry.leave_reason, entry.result, entry.wait_seconds) == ("ended", "caller", "callback", 40)
     turn = caller.press("1")  # call me back on this number
-    assert "s=consent" in turn.gather.attrib["action"]
+    assert "s=window_m" in turn.gather.attrib["action"]
     assert f"callback:{caller.call_sid}:info" in _events(engine, caller.call_sid)
+    caller.press("2")  # afternoons
+    turn = caller.press("2")  # no SMS
+    assert "s=consent_2" in turn.gather.attrib["action"]
+    assert f"refine:{caller.call_sid}:info" in _events(engine, caller.call_sid)
+    turn = caller.press("2")  # no voice message: the promise as a day
+    assert turn.hung_up and turn.says[0].startswith("Danke. Wir rufen Sie bis ")
 
 
 def test_other_keys_go_on_waiting_and_star_repeats_the_announcement(phone, person, engine):

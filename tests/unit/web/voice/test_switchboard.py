@@ -3,12 +3,16 @@ read (so a step that read the world is never reused for another call); unknown w
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
 import sqlalchemy as sa
 
 from ivr.container import Container
 from ivr.hotline import callbacks
 from ivr.web.voice.switchboard import CallbackFacts
 from ivr.web.voice.switchboard import Switchboard
+from tests.support.clock import berlin
 
 CALLER = "+4917612345678"
 
@@ -72,3 +76,31 @@ def test_a_database_that_does_not_answer_leaves_the_facts_unknown(settings, cloc
         assert (ctx.has_open_callback("zebera", CALLER), ctx.callbacks_today(CALLER)) == (None, None)
     finally:
         container.close()
+
+
+@pytest.mark.parametrize(("at", "window", "day"), [
+    ("2026-11-27 15:59", "any", date(2026, 12, 2)),  # Friday 15:59: a minute, Monday, Tuesday, Wednesday to 15:59
+    ("2026-11-27 15:59", "afternoon", date(2026, 12, 2)),
+    ("2026-11-27 15:59", "morning", date(2026, 12, 3)),  # Wednesday's morning is over: Thursday's
+    ("2026-12-23 15:00", "any", date(2026, 12, 30)),  # Heiligabend closed, Christmas holidays, the weekend
+    ("2027-02-08 11:00", "any", date(2027, 2, 11)),  # Rosenmontag: closed from 12:00
+    ("2027-02-08 11:00", "morning", date(2027, 2, 12)),
+])
+def test_the_promised_day_is_counted_in_the_desks_service_hours_inside_the_window(app, at, window, day):
+    board = _board(app)
+    assert board.promise_day("CA" + "9" * 32, "zebera", window, berlin(at)) == day
+    ctx = board.context({"From": CALLER, "CallSid": "CA" + "9" * 32}, berlin(at))
+    assert ctx.promise_day("zebera", window) == day
+
+
+def test_the_promised_day_counts_from_the_calls_task_as_the_worker_does(app, make_task, clock, engine):
+    make_task("zebera", received_hours_ago=24 * 7)  # the task of this call, a week old (Tuesday 17 November)
+    with engine.connect() as conn:
+        (call_sid,) = conn.execute(sa.text("SELECT call_sid FROM callbacks")).one()
+    board = _board(app)
+    assert board.promise_day(call_sid, "zebera", "any", clock()) == date(2026, 11, 19)  # Tue 6, Wed 8, Thu 10 hours
+    assert board.promise_day("CA" + "8" * 32, "zebera", "any", clock()) == date(2026, 11, 26)  # no task: from now
+
+
+def test_the_windows_by_key_are_the_desks(app):
+    assert _board(app).windows("zebera") == {"1": "morning", "2": "afternoon", "3": "any"}
