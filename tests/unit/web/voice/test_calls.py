@@ -123,3 +123,33 @@ def test_call_keys_in_redis_expire(phone, redis_conn, app):
     members = redis_conn.zrange(f"ivr:call:{caller.call_sid}:path", 0, -1)
     assert [m.decode().split(":", 2)[2] for m in members] == ["greeting", "language", "privacy", "announcement",
                                                                "who", "topic"]
+
+
+def test_a_persian_caller_at_friday_1559_hears_wednesday_2_december_in_recorded_clips(phone, clock):
+    clock.set("2026-11-27 15:59")  # a minute before closing: the desk is open and busy
+    caller = phone()
+    caller.call()
+    caller.press("5")  # Persian (recorded audio)
+    caller.press("1")
+    assert caller.press("4").dialed  # courses: the desk is dialled
+    caller.dial_ends("busy")
+    for key in ("1", "3", "2"):  # this number, any time, no SMS
+        caller.press(key)
+    turn = caller.press("2")  # no voice message
+    assert turn.hung_up
+    day = [p.rsplit("/", 2)[-2] + "/" + p.rsplit("/", 1)[-1] for p in turn.plays][:5]
+    assert day == ["fa/cb_promise.0.wav", "fa/weekday_2.wav", "fa/number_2.wav", "fa/month_12.wav",
+                   "fa/cb_promise.1.wav"]  # a minute on Friday, Monday, Tuesday, Wednesday until 15:59
+
+
+def test_an_arabic_caller_on_rosenmontag_afternoon_is_promised_thursday(phone, clock):
+    clock.set("2027-02-08 13:00")  # Rosenmontag: the office closes at noon
+    caller = phone()
+    caller.call()
+    caller.press("2")  # Arabic
+    caller.press("1")
+    caller.press("4")  # courses: closed, the callback
+    for key in ("1", "3", "2"):  # this number, any time, no SMS
+        caller.press(key)
+    turn = caller.press("2")  # no voice message
+    assert "سنعاود الاتصال بك في موعد أقصاه يوم الخميس، 11 فبراير." in turn.text  # Tue, Wed, Thu until 16:00
