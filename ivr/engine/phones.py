@@ -18,6 +18,8 @@ CALLABLE_TYPES = {
     PhoneNumberType.PERSONAL_NUMBER,
 }
 """Number types we call back; premium, shared-cost, toll-free and service numbers are refused."""
+TEXTABLE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+"""Number types offered the SMS confirmation (the SMS sender refuses the others)."""
 GERMAN_SERVICE_PREFIXES = ("900", "137", "138", "118", "180", "190", "116", "115", "110", "112", "800", "700")
 """German national prefixes of premium, mass-call, directory, service and emergency numbers."""
 ANONYMOUS = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "+266696687", "+7378742833",
@@ -62,7 +64,7 @@ def check_number(raw: str | None, allowed_countries: Collection[str]) -> NumberC
     if phonenumbers.region_code_for_number(number) not in set(allowed_countries):
         return NumberCheck(False, reason="country")
     return NumberCheck(True, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-                       mobile=phonenumbers.number_type(number) == PhoneNumberType.MOBILE)
+                       mobile=phonenumbers.number_type(number) in TEXTABLE_TYPES)
 
 
 def is_anonymous(raw: str | None) -> bool:
