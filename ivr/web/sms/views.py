@@ -78,6 +78,13 @@ def _check_signature() -> None:
     g.sms_fresh = first_delivery(container.redis, container.breaker, given or "", SEEN_TTL) if given else True
 
 
+@bp.after_request
+def _nosniff(response: Response) -> Response:
+    """No type sniffing of any answer (people's pages get it from ivr.web.headers, whose hook webhooks skip)."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @bp.errorhandler(HTTPException)
 def _plain(exc: HTTPException):
     return exc  # Twilio reads no page: Werkzeug's short answer

@@ -88,7 +88,8 @@ def _answers(engine):
 def test_unsigned_or_forged_webhooks_get_403(client, path):
     form = {"MessageSid": "SM" + "1" * 32, "AccountSid": ACCOUNT, "From": MOBILE, "Body": "0",
             "MessageStatus": "delivered"}
-    assert _post(client, path, form, signed=False).status_code == 403
+    refused = _post(client, path, form, signed=False)
+    assert refused.status_code == 403 and refused.headers["X-Content-Type-Options"] == "nosniff"
     assert _post(client, path, form, token="not the auth token").status_code == 403
     forged = {**form, "AccountSid": "AC" + "b" * 32}  # signed, but not our account's
     assert _post(client, path, forged).status_code == 403
