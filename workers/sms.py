@@ -68,6 +68,8 @@ def send_task_sms(env: Container, task_id: int, kind: str) -> str:
             if task.get("sms_consent") is None and now - task["created_at"] < CONSENT_WAIT:
                 raise ConsentNotYet(f"task {task_id}: no SMS answer recorded yet")
             return "no consent"
+        if kind == "confirm" and task["status"] != "open":
+            return "closed"  # cancelled or done before the confirmation went out: nothing to confirm
         refused = sms.refusal(task["phone"], config.callbacks.allowed_countries) if task["phone"] else "no_number"
         sms_id = sms.reserve(conn, f"{kind}:{task_id}", task_id, kind, task["phone"], task["language"], now,
                              refused, config.sms.per_number_daily_limit)

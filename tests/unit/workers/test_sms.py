@@ -226,3 +226,12 @@ def test_two_deliveries_of_one_sms_send_it_once(env, engine, twilio, clock):
     assert sms_jobs.deliver(sms_id) == "queued"  # its state, nothing sent
     assert sms_jobs.send(task_id, "confirm") == "sent already"
     assert len(twilio.messages) == 1
+
+
+def test_a_closed_task_gets_no_confirmation_but_may_get_the_unreached_sms(env, engine, twilio, clock):
+    task_id = _task(engine, clock, language="de")
+    with engine.begin() as conn:  # the last attempt failed: closed as unreachable, then the SMS is asked for
+        callbacks.close(conn, task_id, "unreachable", clock())
+    assert sms_jobs.send(task_id, "confirm") == "closed"
+    assert sms_jobs.send(task_id, "unreached") == "queued"
+    assert [m.params["Body"][:34] for m in twilio.messages] == ["Wir haben Sie leider nicht erreich"]
