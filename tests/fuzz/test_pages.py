@@ -39,7 +39,8 @@ FIELDS = {
     "live.page": [], "live.data": [],
 }
 """Every logged-in HTML endpoint and the fields its view reads (plus one it does not: "x")."""
-VALID = ["available", "paused", "signed_out", "/staff/", "//evil.example/", "no_answer", "reached_resolved", "close", "schedule", "2026-11-25T09:00", "zebera", "info", "calls", "1",
+VALID = ["available", "paused", "signed_out", "/staff/", "//evil.example/",
+         "no_answer", "reached_resolved", "close", "schedule", "2026-11-25T09:00", "zebera", "info", "calls", "1",
          "staff", "admin", "de", "en", "+4917612345678", "0202 563", "2026-11", "a long password 1"]
 NASTY = ["%00", "%FF%FE", "%C3", "%0D%0AX:%201", "9" * 30, "-99999999999999999999", "%5B%5D", "a%00b"]
 """Raw (already escaped) values: bytes that are not UTF-8, a NUL and CR/LF as a browser could never send them."""
