@@ -25,6 +25,7 @@ from ivr.hotline import sms
 from ivr.store import jobqueue
 from ivr.telephony import messaging
 from ivr.telephony.rest import NoPublicUrl
+from ivr.telephony.rest import available as twilio_configured
 from workers import context
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ def send_task_sms(env: Container, task_id: int, kind: str) -> str:
         if kind == "confirm" and task["status"] != "open":
             return "closed"  # cancelled or done before the confirmation went out: nothing to confirm
         refused = sms.refusal(task["phone"], config.callbacks.allowed_countries) if task["phone"] else "no_number"
+        if refused is None and not twilio_configured(env.settings):
+            refused = "no_twilio_account"  # a missing integration is a state on the task, not a stream of retries
         sms_id = sms.reserve(conn, f"{kind}:{task_id}", task_id, kind, task["phone"], task["language"], now,
                              refused, config.sms.per_number_daily_limit)
         if sms_id is None:
@@ -100,6 +103,9 @@ def deliver_now(env: Container, sms_id: int) -> str:
         if row is None or row["status"] != "pending":
             return row["status"] if row else "missing"
         task = callbacks.get(conn, row["callback_id"]) if row["callback_id"] is not None else None
+        if not twilio_configured(env.settings):  # an answer to a reply, with no account to send it from
+            sms.note_state(conn, sms_id, "refused", now, why="no_twilio_account")
+            return "refused"
         if not sms.claim(conn, sms_id, _body(env, row, task), now):
             return "taken"
         body = sms.get(conn, sms_id)["body"]

@@ -235,3 +235,19 @@ def test_a_closed_task_gets_no_confirmation_but_may_get_the_unreached_sms(env, e
     assert sms_jobs.send(task_id, "confirm") == "closed"
     assert sms_jobs.send(task_id, "unreached") == "queued"
     assert [m.params["Body"][:34] for m in twilio.messages] == ["Wir haben Sie leider nicht erreich"]
+
+
+def test_without_a_twilio_account_the_sms_is_refused_once_not_retried(tmp_path, database_url, redis_url, engine,
+                                                                       twilio, clock, monkeypatch):
+    settings = make_settings(tmp_path, database_url, redis_url, twilio_account_sid=None, public_url=PUBLIC)
+    container = Container(settings, clock=clock)
+    monkeypatch.setattr(context, "get", lambda: container)
+    task_id = _task(engine, clock)
+    assert sms_jobs.send(task_id, "confirm") == "refused"
+    assert sms_jobs.send(task_id, "confirm") == "sent already"
+    [row] = _rows(engine)
+    assert (row["status"], twilio.messages) == ("refused", [])
+    with engine.connect() as conn:
+        steps = [(s["outcome"], s["note"]) for s in callbacks.history(conn, task_id)]
+    assert steps == [("confirm:refused", "no_twilio_account")]
+    container.close()
