@@ -20,6 +20,7 @@ from ivr.engine.phones import check_number
 from ivr.engine.phones import is_anonymous
 from ivr.hotline import callbacks
 from ivr.hotline import calls
+from ivr.hotline import officehours
 from ivr.hotline import privacy
 from ivr.hotline import promises
 from ivr.hotline import queueing
@@ -50,6 +51,12 @@ def _at(payload: dict[str, Any], key: str, default: datetime) -> datetime:
         return default
 
 
+def _closed(env: Container, desk: str, start: datetime) -> datetime | None:
+    """The end of an operator's closure of the desk in force at `start` (the promise counts from then), as the
+    webhook that spoke the day saw it."""
+    return officehours.closed_until(env.closures.get(start), desk)
+
+
 def _callback(env: Container, conn: Connection, call_sid: str, payload: dict[str, Any], created: datetime) -> None:
     at = _at(payload, "at", created)
     desk = payload["desk"]
@@ -57,7 +64,8 @@ def _callback(env: Container, conn: Connection, call_sid: str, payload: dict[str
     waited = queueing.entry(conn, call_sid) if config.connect == "queue" else None
     queued_at = waited.joined_at if waited is not None and waited.desk == desk else None
     # a caller who waited in the desk's queue keeps their place: due as if they had asked when they joined it
-    due = promises.due_at(env.schedules[desk], min(queued_at or at, at), config.callback_promise_hours, None)
+    start = min(queued_at or at, at)
+    due = promises.due_at(env.schedules[desk], start, config.callback_promise_hours, None, _closed(env, desk, start))
     task_id, new = callbacks.create(conn, desk, payload["phone"], payload["language"], call_sid, at, due,
                                     at.astimezone(env.tz).date(), queued_at=queued_at,
                                     promised_by=promises.promised_day(due, env.tz), window=promises.ANY)
@@ -84,8 +92,8 @@ def _refine(env: Container, conn: Connection, call_sid: str, payload: dict[str, 
     sms = payload.get("sms") if isinstance(payload.get("sms"), bool) else None
     start = min(task["queued_at"] or task["created_at"], task["created_at"])
     promise = config.callback_promise_hours if config is not None else 24
-    due = promises.due_at(env.schedules[desk], start, promise, found[window][1]) if desk in env.schedules \
-        else task["due_at"]
+    due = promises.due_at(env.schedules[desk], start, promise, found[window][1], _closed(env, desk, start)) \
+        if desk in env.schedules else task["due_at"]
     if not callbacks.refine(conn, task["id"], window, sms, due, promises.promised_day(due, env.tz),
                             _at(payload, "at", created)):
         return  # closed meanwhile (cancelled, reached): nothing to confirm

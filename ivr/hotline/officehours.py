@@ -42,6 +42,13 @@ def desk_status(schedules: dict[str, Schedule], snapshot: Snapshot, desk: str, n
     return schedules[desk].status(now, closure)
 
 
+def closed_until(snapshot: Snapshot, desk: str) -> datetime | None:
+    """When an operator's closure of the desk (or of the house) in force ends, or None: a callback promise counts
+    from then."""
+    closure = snapshot.desks.get(desk) or snapshot.desks.get(HOUSE)
+    return closure.until if closure is not None else None
+
+
 def overflow_number(schedules: dict[str, Schedule], snapshot: Snapshot, now: datetime) -> str | None:
     """The overflow number, when set and every desk that would be open is closed by an operator."""
     if snapshot.overflow is None:

@@ -22,6 +22,7 @@ from ivr.engine.phones import is_anonymous
 from ivr.hotline import callbacks
 from ivr.hotline import promises
 from ivr.hotline import queueing
+from ivr.hotline.officehours import closed_until
 from ivr.hotline.officehours import desk_status
 from ivr.hotline.officehours import overflow_number
 from ivr.store.callpaths import Tracker
@@ -145,8 +146,9 @@ class Switchboard:
         except SQLAlchemyError:
             start = now  # the day from now: at most the seconds of this call later than the task's
         ranges = promises.windows(config).get(window, (0, None))[1]
-        return promises.promised_day(promises.due_at(schedule, start, config.callback_promise_hours, ranges),
-                                     container.tz)
+        closed = closed_until(container.closures.get(start), desk)  # an operator's closure: counted from its end
+        return promises.promised_day(promises.due_at(schedule, start, config.callback_promise_hours, ranges,
+                                                     closed), container.tz)
 
     def queue_line(self, desk: str, now: datetime) -> QueueLine:
         """How a queue desk open by its hours is reached now: its queue when somebody is signed in for it, the

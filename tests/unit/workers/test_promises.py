@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from ivr.container import Container
 from ivr.hotline import callbacks
+from ivr.hotline import closures
 from ivr.settings import DEFAULT_CONFIG
 from ivr.store import jobqueue
 from ivr.store.db import events
@@ -186,3 +187,12 @@ def test_a_desks_own_window_is_chosen_by_its_id(tmp_path, database_url, redis_ur
         assert after["due_at"].astimezone(BERLIN).strftime("%a %H:%M") == "Thu 18:00"
     finally:
         container.close()
+
+
+def test_an_operators_closure_pushes_the_promise_to_count_from_its_end(env, engine, clock):
+    closures.set_closure(engine, "info", "closure", berlin("2026-11-30 12:00"), "Personalversammlung", {}, "op",
+                         clock())
+    env.closures.refresh()
+    task = _callback(engine, clock)  # Friday 15:59; info promises 8 service hours
+    assert task["due_at"] == berlin("2026-12-01 12:00")  # Monday 12-16 and Tuesday 8-12, not Monday 15:59
+    assert task["promised_by"] == date(2026, 12, 1)

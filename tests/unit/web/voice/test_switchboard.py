@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ivr.container import Container
 from ivr.hotline import callbacks
+from ivr.hotline import closures
 from ivr.web.voice.switchboard import CallbackFacts
 from ivr.web.voice.switchboard import Switchboard
 from tests.support.clock import berlin
@@ -100,6 +101,14 @@ def test_the_promised_day_counts_from_the_calls_task_as_the_worker_does(app, mak
     board = _board(app)
     assert board.promise_day(call_sid, "zebera", "any", clock()) == date(2026, 11, 19)  # Tue 6, Wed 8, Thu 10 hours
     assert board.promise_day("CA" + "8" * 32, "zebera", "any", clock()) == date(2026, 11, 26)  # no task: from now
+
+
+def test_the_promised_day_counts_from_the_end_of_an_operators_closure(app, engine):
+    at = berlin("2026-11-27 15:59")
+    closures.set_closure(engine, "zebera", "closure", berlin("2026-11-30 12:00"), "Umzug", {}, "op", at)
+    board = _board(app)
+    board.container.closures.refresh()
+    assert board.promise_day("CA" + "9" * 32, "zebera", "any", at) == date(2026, 12, 3)  # Monday from 12:00 on
 
 
 def test_the_windows_by_key_are_the_desks(app):
