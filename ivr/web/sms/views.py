@@ -16,6 +16,7 @@ from flask import Response
 from flask import abort
 from flask import g
 from flask import request
+from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr.engine.phones import mask
@@ -37,7 +38,7 @@ SEEN_TTL = 24 * 3600
 _SID = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
 _ACCOUNT = re.compile(r"^AC[0-9a-f]{32}$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-EMPTY = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
+EMPTY = MessagingResponse().to_xml().encode("utf-8")
 """The answer to a reply: nothing by TwiML (our answer goes out through the REST API, recorded and capped)."""
 
 
