@@ -21,16 +21,23 @@ def shoot(page: Page, name: str) -> Path:
     return path
 
 
-def axe_violations(page: Page) -> list[dict]:
-    """Run axe-core (WCAG 2.1 A/AA rules) in the page; return serious and critical violations."""
+def axe_violations(page: Page, impacts: tuple[str, ...] = ("minor", "moderate", "serious", "critical")) -> list[dict]:
+    """Run axe-core (WCAG 2.1 A/AA rules and best practice) in the page; return its violations of any impact."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => await axe.run(document, {
         runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
-    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    bad = [v for v in result["violations"] if v["impact"] in impacts]
     if bad:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "axe-violations.json").write_text(json.dumps(bad, indent=2))
     return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]} for v in bad]
+
+
+def zoomed(page: Page, factor: float = 2.0) -> None:
+    """Show the page as at browser zoom `factor` (200 %: a 1366 px window lays out as 683 CSS px), reloaded."""
+    size = page.viewport_size or {"width": 1366, "height": 768}
+    page.set_viewport_size({"width": round(size["width"] / factor), "height": round(size["height"] / factor)})
+    page.reload()
 
 
 def open_tasks(stack, desk: str) -> list[dict]:
