@@ -24,8 +24,8 @@ from ivr.web.auth import login_required
 from ivr.web.i18n import translate
 from ivr.web.i18n import ui_lang
 from ivr.web.services import services
+from ivr.web.workbench.tasks import refuse
 from ivr.web.workbench.views import audit_view
-from ivr.web.workbench.views import refuse
 from ivr.web.workbench.views import task_or_404
 
 bp = Blueprint("staff_calls", __name__)

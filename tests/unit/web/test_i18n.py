@@ -51,7 +51,7 @@ def _families() -> set[str]:
              for pair in HISTORY_KIND.findall(path.read_text(encoding="utf-8")) for k in pair if k}
     assert {"claim", "close", "claim_expired"} <= kinds
     outcomes = set(worklist.OUTCOMES) | set(worklist.REACHED.values()) | {"unreachable", "erased"} | CLOSE_OUTCOMES
-    views = (ROOT / "web" / "workbench" / "views.py").read_text(encoding="utf-8")
+    views = "".join(path.read_text(encoding="utf-8") for path in sorted((ROOT / "web" / "workbench").glob("*.py")))
     bodies = {desk.body for desk in load_config(REPO / "config.yaml").desks.values()}
     notes = set(SIM_NOTE.findall((ROOT / "flowops" / "simulator.py").read_text(encoding="utf-8")))
     assert {"offered", "answered", "left"} <= notes
