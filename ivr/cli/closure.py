@@ -12,7 +12,8 @@ from ivr.container import Container
 from ivr.hotline import audit
 from ivr.hotline import closures
 
-UNTIL_HELP = 'End: local time like "2026-12-24 12:00" (the hotline\'s timezone) or ISO-8601 with offset.'
+UNTIL_HELP = ('End, in the hotline\'s local time: "Mo 12:00", "Montag 12:00", "morgen 12:00", "02.12.2026 16:00", '
+              '"02.12. 16:00", "16:00" (today, or tomorrow once past), "2026-12-24 12:00"; or ISO-8601 with offset.')
 
 
 def _messages(pairs: tuple[str, ...]) -> dict[str, str]:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.core.errors import IvrError
 from ivr.engine.hours import Closure
+from ivr.hotline import localtime
 from ivr.store.db import closures
 
 log = logging.getLogger(__name__)
@@ -46,17 +47,20 @@ class ClosureError(IvrError, ValueError):
     """A closure, announcement or overflow entry that breaks a rule; the text says which and what to give."""
 
 
-def parse_until(text: str, tz: ZoneInfo | None = None) -> datetime:
-    """The end of an entry: ISO-8601 with a UTC offset, or (given `tz`) a local time like "2026-12-01 12:00"."""
+def parse_until(text: str, tz: ZoneInfo | None = None, now: datetime | None = None) -> datetime:
+    """The end of an entry: ISO-8601 with a UTC offset, or (given `tz`) a local time as operators write it
+    ("Mo 12:00", "morgen 12:00", "02.12. 16:00", "2026-12-24 12:00": ivr.hotline.localtime, counted from `now`)."""
+    if tz is not None:
+        try:
+            return localtime.parse(str(text), now or datetime.now(tz), tz)
+        except localtime.LocalTimeError as exc:
+            raise ClosureError(f"until {exc}") from None
     try:
         until = datetime.fromisoformat(str(text).strip())
     except ValueError:
-        local = ', or local time like "2026-12-24 12:00"' if tz is not None else ""
-        raise ClosureError(f"until must be an ISO-8601 date and time with offset{local}") from None
+        raise ClosureError("until must be an ISO-8601 date and time with offset") from None
     if until.tzinfo is None:
-        if tz is None:
-            raise ClosureError("until needs a UTC offset, e.g. 2026-12-24T12:00:00+01:00")
-        until = until.replace(tzinfo=tz)
+        raise ClosureError("until needs a UTC offset, e.g. 2026-12-24T12:00:00+01:00")
     return until
 
 
@@ -95,7 +99,7 @@ class Entry:
 def entry(until: str, reason: str, message: object, languages: Iterable[str], now: datetime,
           tz: ZoneInfo | None = None) -> Entry:
     """Check a new entry's end (given, in the future) and announcement (known languages); ClosureError if not."""
-    return Entry(check_until(parse_until(until, tz), now), (reason or "")[:REASON_CHARS],
+    return Entry(check_until(parse_until(until, tz, now), now), (reason or "")[:REASON_CHARS],
                  clean_message(message or {}, languages))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -30,6 +32,20 @@ def test_close_a_desk_until_a_local_time(cli, engine):
     assert actions == ["closure.set", "closure.end"]
 
 
+def test_close_a_desk_until_a_weekday_as_operators_write_it(cli, engine):
+    """The issue's example "Montag 12:00": the next Monday noon in Berlin (the command runs on the real clock)."""
+    now = datetime.now(UTC)
+    result = cli("closure", "set", "info", "--until", "Montag 12:00")
+    assert result.exit_code == 0, result.output
+    [row] = _rows(engine)
+    local = row["until"].replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Berlin"))
+    assert (local.weekday(), local.hour, local.minute) == (0, 12, 0)
+    assert now < local <= now + timedelta(days=7)
+    assert result.output == f"desk info closed until {local:%Y-%m-%d} 12:00 {local:%Z} (closure {row['id']})\n"
+    result = cli("announcement", "--until", "02.12.2099 16:00", "-m", "de=Stromausfall")
+    assert result.output.endswith("live until 2099-12-02 16:00 CET\n")
+
+
 def test_an_iso_time_with_offset_works_too(cli, engine):
     result = cli("closure", "set", "*", "--until", "2099-07-01T12:00+02:00")
     assert result.exit_code == 0 and "until 2099-07-01 12:00 CEST" in result.output
@@ -39,7 +55,8 @@ def test_an_iso_time_with_offset_works_too(cli, engine):
 def test_the_api_rules_refuse_with_one_error_line(cli, engine):
     cases = [
         (["zebera", "--until", "2001-01-01 12:00"], "until lies in the past"),
-        (["zebera", "--until", "soon"], "until must be an ISO-8601 date and time with offset, or local time"),
+        (["zebera", "--until", "soon"], "until 'soon' is not a time I can read; use \"Mo 12:00\", \"Montag 12:00\""),
+        (["zebera", "--until", "Montag"], "(local time, Europe/Berlin) or ISO-8601 like 2026-12-02T16:00+01:00"),
         (["zebera", "--until", "2099-12-01 12:00", "-m", "xx=Hallo"], "message must map language ids (de, "),
         (["zebera", "--until", "2099-12-01 12:00", "-m", "Hallo"], "use LANG=TEXT"),
         (["nowhere", "--until", "2099-12-01 12:00"], "unknown desk 'nowhere'; desks: "),

@@ -30,7 +30,9 @@ def test_until_with_offset_or_in_local_time(text, tz, expected):
 @pytest.mark.parametrize(("text", "tz", "message"), [
     ("2026-12-24 12:00", None, "until needs a UTC offset, e.g. 2026-12-24T12:00:00+01:00"),
     ("tomorrow", None, "until must be an ISO-8601 date and time with offset"),
-    ("tomorrow", BERLIN, 'until must be an ISO-8601 date and time with offset, or local time like "2026-12-24 12:00"'),
+    ("tomorrow", BERLIN, "until 'tomorrow' is not a time I can read; use \"Mo 12:00\", \"Montag 12:00\", \"morgen "
+                         '12:00", "02.12.2026 16:00", "02.12. 16:00", "16:00" (local time, Europe/Berlin) or '
+                         "ISO-8601 like 2026-12-02T16:00+01:00"),
     (None, None, "until must be an ISO-8601 date and time with offset"),
 ])
 def test_until_that_does_not_parse(text, tz, message):
