@@ -30,6 +30,7 @@ from ivr.store import jobqueue as queue
 from ivr.store.callpaths import FLUSH_SECONDS
 from ivr.store.db import callbacks as callbacks_table
 from ivr.store.db import events
+from ivr.telephony import rest as twilio_rest
 from ivr.telephony.params import e164
 from workers import context
 
@@ -250,8 +251,13 @@ def _queue_downloads(env: Container, call_sid: str) -> None:
 
 
 def fetch_recording(task_id: int) -> str:
-    """Copy a task's voice message into instance storage and delete it at Twilio (retried on failure)."""
+    """Copy a task's voice message into instance storage and delete it at Twilio (retried on failure); without a
+    Twilio account one warning, no retry: the task page shows the message as not available."""
     env = context.get()
+    if not twilio_rest.available(env.settings):
+        if recordings.note_no_account(env.engine, task_id, datetime.now(UTC)):
+            log.warning("task %s: voice message not copied: no Twilio account (set TWILIO_ACCOUNT_SID)", task_id)
+        return "no_twilio_account"
     return recordings.fetch(env.engine, env.settings, task_id, datetime.now(UTC))
 
 
@@ -263,7 +269,7 @@ def retention_sweep() -> dict[str, int]:
     with env.engine.begin() as conn:
         expiry = timedelta(minutes=env.settings.config.callbacks.claim_expiry_minutes)
         report["claims_expired"] = worklist.expire_claims(conn, now - expiry, now)
-    for task_id in recordings.pending(env.engine):
+    for task_id in recordings.pending(env.engine) if twilio_rest.available(env.settings) else ():  # else: warned once
         queue.enqueue_maintenance(env.redis, "workers.jobs.fetch_recording", task_id, job_id=f"recording-{task_id}")
     log.info("retention sweep: %s", ", ".join(f"{key} {value}" for key, value in report.items()))
     return report

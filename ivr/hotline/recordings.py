@@ -17,12 +17,17 @@ from sqlalchemy.engine import Engine
 from ivr.hotline import callbacks
 from ivr.settings import Settings
 from ivr.store.db import callbacks as callbacks_table
+from ivr.store.db import task_history
+from ivr.telephony.rest import available
 from ivr.telephony.rest import credentials
 
 log = logging.getLogger(__name__)
 TIMEOUT = 30.0
 """Seconds one REST request to Twilio may take."""
 _SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
+STATES = ("ready", "copying", "no_account", "deleted", "unavailable", "none")
+"""A voice message as staff see it: stored here, still being copied from Twilio, stuck at Twilio without an account
+to fetch it with, deleted by the retention rules, lost otherwise (a file missing), or none left."""
 
 
 class RecordingError(RuntimeError):
@@ -101,6 +106,30 @@ def fetch(engine: Engine, settings: Settings, task_id: int, now: datetime) -> st
         conn.execute(callbacks_table.update().where(callbacks_table.c.id == task_id).values(recording_url=None))
     log.info("task %s: recording %s %s and deleted at Twilio", task_id, sid, "stored" if keep else "not kept")
     return "stored" if keep else "deleted"
+
+
+def state(settings: Settings, task: dict) -> str:
+    """What became of a task's voice message (one of STATES), for the workbench."""
+    if task.get("recording_path"):
+        return "ready" if open_file(settings, task) is not None else "unavailable"
+    if task.get("recording_url"):
+        if not available(settings):
+            return "no_account"
+        return "copying" if task.get("recording_sid") else "unavailable"
+    return "deleted" if task.get("recording_sid") else "none"
+
+
+def note_no_account(engine: Engine, task_id: int, now: datetime) -> bool:
+    """Record once in the task's history that its voice message cannot be copied (no Twilio account); True the
+    first time, so the caller of this logs it once instead of failing and retrying."""
+    with engine.begin() as conn:
+        noted = conn.execute(sa.select(task_history.c.id).where(task_history.c.callback_id == task_id)
+                             .where(task_history.c.kind == "recording")
+                             .where(task_history.c.outcome == "no_twilio_account")).first()
+        if noted is not None or callbacks.get(conn, task_id) is None:
+            return False
+        callbacks.record_step(conn, task_id, "system", "recording", now, outcome="no_twilio_account")
+    return True
 
 
 def pending(engine: Engine, limit: int = 200) -> list[int]:
