@@ -316,6 +316,21 @@ def check_env_rates(env: Mapping[str, str]) -> list[Problem]:
 
 def env_log_format(environ: Mapping[str, str] | None = None) -> LogFormat:
     """IVR_LOG_FORMAT: "json" for one JSON object a line, anything else plain; for code that logs before any
+def check_database_url(url: str) -> list[Problem]:
+    """A problem when DATABASE_URL is not a URL of a database SQLAlchemy knows (the URL is not repeated: it may
+    hold a password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    from sqlalchemy.exc import NoSuchModuleError
+
+    try:
+        make_url(url.replace("postgres://", "postgresql://", 1)).get_dialect()  # ivr.store.db takes both
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        return [Problem("environment", 0, "DATABASE_URL is not a database URL: use sqlite:///path/ivr.sqlite3 or "
+                                          "postgresql://user@host/dbname")]
+    return []
+
+
     Settings exist (process start, gunicorn's logger class), else Settings.log_format."""
     env = os.environ if environ is None else environ
     return "json" if env.get("IVR_LOG_FORMAT") == "json" else "plain"
@@ -424,7 +439,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, secrets: bool = T
         "log_format": env_log_format(env),
         "published_by": env.get("IVR_PUBLISHED_BY") or None,
     }
-    problems = check_env_numbers(env) + check_env_rates(env)
+    problems = (check_env_numbers(env) + check_env_rates(env)
+                + check_database_url(overrides.get("database_url", paths.database_url)))
     proxies = None if problems else env_number(env, "IVR_TRUSTED_PROXIES")
     if proxies is not None:
         web = config.web.model_copy(update={"trusted_proxies": int(proxies)})

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
-import re
+import json
+import os
 from collections.abc import Callable
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import click
@@ -13,6 +16,17 @@ import redis
 from ivr.container import Container
 from ivr.core.errors import ConfigError
 from ivr.settings import load_settings
+from ivr.settings import locate
+
+DEV_SECRETS = "dev-secrets.json"
+"""The file in the instance folder where `ivr dev` keeps the development secrets it generated."""
+DEV_SECRET_NAMES = ("TWILIO_AUTH_TOKEN", "SECRET_KEY", "IVR_API_TOKEN")
+"""The variables `ivr dev` generates (the first two are required by every command that uses secrets)."""
+REQUIRED_SECRETS = {
+    "TWILIO_AUTH_TOKEN": "the auth token of the Twilio account",
+    "SECRET_KEY": "a long random string that signs staff sessions and encrypts call state",
+}
+"""The secrets a command may need, with what to set them to."""
 
 
 class InputError(click.ClickException):
@@ -22,34 +36,71 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
-_MISSING = re.compile(r"(\w+) is required but not set")
+def dev_secrets_path(environ: Mapping[str, str]) -> Path:
+    """Where `ivr dev` keeps its development secrets: the instance folder (IVR_INSTANCE_DIR or instance/)."""
+    return Path(locate(environ).instance_dir) / DEV_SECRETS
 
 
-def setting_error(exc: ConfigError) -> InputError:
-    """The click error for settings that failed to load: missing variables named in one line with what to do,
-    then any other problem on a line of its own (file:line: message)."""
-    missing = [m.group(1) for p in exc.problems if p.file == "environment" and (m := _MISSING.fullmatch(p.message))]
-    lines = [str(p) for p in exc.problems if not (p.file == "environment" and _MISSING.fullmatch(p.message))]
-    if missing:
-        names = " and ".join(missing)
-        lines.insert(0, f"{names} {'is' if len(missing) == 1 else 'are'} required but not set: set "
-                        f"{'it' if len(missing) == 1 else 'them'} in the environment")
+def with_dev_secrets(environ: Mapping[str, str]) -> tuple[dict[str, str], Path | None]:
+    """The environment, its missing secrets filled from the development secrets `ivr dev` wrote, and that file
+    when it was used (None: the environment has the required secrets, or there is no such file)."""
+    env = dict(environ)
+    if all(env.get(name) for name in REQUIRED_SECRETS):
+        return env, None
+    path = dev_secrets_path(env)
+    try:
+        stored = json.loads(path.read_text())
+    except FileNotFoundError:
+        return env, None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the development secrets {path}: {getattr(exc, 'strerror', None) or exc} "
+                         "(delete the file and start ./dev run once to write it again)") from None
+    filled = {name: stored[name] for name in DEV_SECRET_NAMES
+              if not env.get(name) and isinstance(stored, dict) and isinstance(stored.get(name), str)
+              and stored[name]}
+    env.update(filled)
+    return env, path if filled else None
+
+
+def setting_error(exc: ConfigError, environ: Mapping[str, str] | None = None) -> InputError:
+    """The click error for settings that failed to load: one line for each problem, naming the variable (and
+    what to set it to) or the file and line."""
+    env = os.environ if environ is None else environ
+    lines = []
+    for problem in exc.problems:
+        if problem.file != "environment":
+            lines.append(str(problem))
+        elif problem.message.endswith(" is required but not set") and problem.message.split()[0] in REQUIRED_SECRETS:
+            name = problem.message.split()[0]
+            lines.append(f"{name} is not set ({REQUIRED_SECRETS[name]}; ./dev run writes development secrets "
+                         f"into {dev_secrets_path(env)})")
+        else:
+            lines.append(problem.message)
     return InputError("\n".join(lines) or "invalid settings")
 
 
 class Context:
-    """The root group's object: a container built on the first command that asks for one, closed at the end."""
+    """The root group's object: a container built on the first command that asks for one, closed at the end.
 
-    def __init__(self) -> None:
+    `dev_secrets`: a secret missing from the environment is taken from the development secrets `ivr dev` wrote
+    (instance/dev-secrets.json), with a note on stderr; False for the services (`ivr worker`), which must get
+    theirs from the environment like the web processes."""
+
+    def __init__(self, *, dev_secrets: bool = True) -> None:
         self._container: Container | None = None
+        self.dev_secrets = dev_secrets
 
     def container(self, *, secrets: bool = True) -> Container:
         """The process container; `secrets=False` for commands that use neither Twilio's token nor SECRET_KEY."""
         if self._container is None:
+            env, used = with_dev_secrets(os.environ) if secrets and self.dev_secrets else (dict(os.environ), None)
             try:
-                self._container = Container(load_settings(secrets=secrets))
+                settings = load_settings(env, secrets=secrets)
             except ConfigError as exc:
-                raise setting_error(exc) from None
+                raise setting_error(exc, env) from None
+            if used is not None:
+                click.echo(f"using development secrets from {used}", err=True)
+            self._container = Container(settings)
         return self._container
 
     def close(self) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 import click
 
 from ivr import gunicorn_logging
+from ivr.cli.context import DEV_SECRET_NAMES
+from ivr.cli.context import DEV_SECRETS
 from ivr.cli.main import main
 from ivr.core.errors import ConfigError
 from ivr.settings import check_env_numbers
@@ -69,11 +71,12 @@ def _port_free(host: str, port: int) -> None:
 
 
 def _dev_secrets(instance: Path) -> dict[str, str]:
-    """Load or create the development secrets (never used in production: the environment wins)."""
-    path = instance / "dev-secrets.json"
+    """Load or create the development secrets (never used in production: the environment wins); every `ivr`
+    command but the worker takes them from here when the environment has none (ivr.cli.context)."""
+    path = instance / DEV_SECRETS
     if path.exists():
         return json.loads(path.read_text())
-    values = {name: secrets.token_urlsafe(24) for name in ("TWILIO_AUTH_TOKEN", "SECRET_KEY", "IVR_API_TOKEN")}
+    values = {name: secrets.token_urlsafe(24) for name in DEV_SECRET_NAMES}
     path.write_text(json.dumps(values, indent=2))
     path.chmod(0o600)
     return values
@@ -134,8 +137,9 @@ def dev(port: int, host: str) -> None:
     Health:                                         {base}/healthz
     Staff workbench:                                {base}/login  (add yourself: ./dev ivr users create --help)
     Redis:                                          {env['REDIS_URL']}
-  Development secrets are in {instance / 'dev-secrets.json'} (TWILIO_AUTH_TOKEN must match your Twilio account
-  to take real calls; set it in the environment). Try the menu without a phone: ivr simulate
+  Development secrets are in {instance / DEV_SECRETS} (TWILIO_AUTH_TOKEN must match your Twilio account
+  to take real calls; set it in the environment); `ivr` commands here use them when the environment has none.
+  Try the menu without a phone: ivr simulate
   Stop with Ctrl-C.
 """)
         while all(child.poll() is None for child in children):
@@ -159,8 +163,8 @@ def dev(port: int, host: str) -> None:
 def quickstart_command(argv: list[str]) -> None:
     """`./dev ivr ARGS`: an `ivr` command against the quick start's instance, with its development secrets."""
     instance = Path(locate().instance_dir)
-    if not (instance / "dev-secrets.json").exists():
-        sys.exit(f"no {instance / 'dev-secrets.json'} yet: start the quick start once with ./dev run")
+    if not (instance / DEV_SECRETS).exists():
+        sys.exit(f"no {instance / DEV_SECRETS} yet: start the quick start once with ./dev run")
     env = dict(os.environ, IVR_INSTANCE_DIR=str(instance))
     for name, value in _dev_secrets(instance).items():
         env.setdefault(name, value)

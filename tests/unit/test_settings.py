@@ -108,6 +108,19 @@ def test_numbers_in_the_environment_are_read():
                                             "environment: SECRET_KEY is required but not set"]
 
 
+@pytest.mark.parametrize("url", ["notaurl", "mssqlx://host/db", "sqlite//x"])
+def test_a_database_url_sqlalchemy_cannot_read_is_refused_without_repeating_it(url):
+    with pytest.raises(ConfigError) as info:
+        load_settings(dict(ENV, DATABASE_URL=url))
+    assert str(info.value) == ("environment: DATABASE_URL is not a database URL: use sqlite:///path/ivr.sqlite3 or "
+                               "postgresql://user@host/dbname")
+
+
+@pytest.mark.parametrize("url", ["postgres://u:p@db/hotline", "postgresql://u@db/hotline", "sqlite:///x.db"])
+def test_the_database_urls_the_store_takes_are_accepted(url):
+    assert load_settings(dict(ENV, DATABASE_URL=url)).database_url == url
+
+
 def test_tuning_from_the_environment_has_todays_defaults():
     settings = load_settings(dict(ENV, IVR_LOG_FORMAT="", IVR_PUBLISHED_BY="", IVR_LOGIN_RATE_GLOBAL=" "))
     assert (settings.log_format, settings.flows_watch_seconds, settings.published_by) == ("plain", 2.0, None)
