@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.core.errors import IvrError
 from ivr.engine.hours import Closure
+from ivr.engine.phones import check_number
 from ivr.hotline import localtime
 from ivr.store.db import closures
 
@@ -43,8 +44,16 @@ MESSAGE_CHARS = 1000
 """Longest announcement kept per language."""
 
 
+RULES = ("until", "past", "message", "desk", "number")
+"""The rules a refused entry names in `ClosureError.rule` (a page words them in its own language)."""
+
+
 class ClosureError(IvrError, ValueError):
     """A closure, announcement or overflow entry that breaks a rule; the text says which and what to give."""
+
+    def __init__(self, message: str, rule: str = "until"):
+        super().__init__(message)
+        self.rule = rule
 
 
 def parse_until(text: str, tz: ZoneInfo | None = None, now: datetime | None = None) -> datetime:
@@ -67,7 +76,7 @@ def parse_until(text: str, tz: ZoneInfo | None = None, now: datetime | None = No
 def check_until(until: datetime, now: datetime) -> datetime:
     """Refuse an end that is not in the future."""
     if until <= now:
-        raise ClosureError("until lies in the past")
+        raise ClosureError("until lies in the past", "past")
     return until
 
 
@@ -75,7 +84,7 @@ def clean_message(message: object, languages: Iterable[str]) -> dict[str, str]:
     """The announcement by language: known language ids mapped to text, trimmed, empty ones dropped."""
     known = list(languages)
     if not isinstance(message, Mapping) or any(k not in known or not isinstance(v, str) for k, v in message.items()):
-        raise ClosureError(f"message must map language ids ({', '.join(known)}) to text")
+        raise ClosureError(f"message must map language ids ({', '.join(known)}) to text", "message")
     return {k: v.strip()[:MESSAGE_CHARS] for k, v in message.items() if v.strip()}
 
 
@@ -83,8 +92,16 @@ def check_desk(desk: str, desks: Iterable[str]) -> str:
     """A desk id of the config, or HOUSE for every desk."""
     known = list(desks)
     if desk != HOUSE and desk not in known:
-        raise ClosureError(f"unknown desk {desk!r}; desks: {', '.join(known)} or {HOUSE} for the whole house")
+        raise ClosureError(f"unknown desk {desk!r}; desks: {', '.join(known)} or {HOUSE} for the whole house", "desk")
     return desk
+
+
+def overflow_number(text: str) -> str:
+    """The overflow number as E.164: a callable German number (the API's rule)."""
+    verdict = check_number(text, ["DE"])
+    if not verdict.ok or verdict.e164 is None:
+        raise ClosureError("number must be a callable German number", "number")
+    return verdict.e164
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Operators' pages: the flow graph and a phone in the browser, on the same simulator as `ivr simulate`."""
+"""Operators' pages: the flow graph and a phone in the browser, on the same simulator as `ivr simulate`; the
+notices page (closures, announcement, overflow number) is in `notices`, on the same blueprint `bp`."""
 
 from __future__ import annotations
 
@@ -9,15 +10,12 @@ from collections import OrderedDict
 from typing import Annotated
 from typing import Any
 
-from flask import Blueprint
-from flask import current_app
 from flask import jsonify
 from flask import render_template
 from markupsafe import Markup
 from pydantic import Field
 
 from ivr.core.roles import OPERATING_ROLES
-from ivr.flowops.simulator import AppFactory
 from ivr.flowops.simulator import Call
 from ivr.flowops.simulator import Ending
 from ivr.flowops.simulator import Note
@@ -28,14 +26,14 @@ from ivr.web import inputs
 from ivr.web.auth import login_required
 from ivr.web.i18n import translate
 from ivr.web.i18n import ui_lang
+from ivr.web.operators import notices  # noqa: F401  (its routes)
+from ivr.web.operators.blueprint import app_factory
+from ivr.web.operators.blueprint import bp
 from ivr.web.services import services
 
-bp = Blueprint("operators", __name__, url_prefix="/operator")
 MAX_CALLS = 8
 """Simulated calls kept per web process; older ones are replayed from their keys when needed."""
 MAX_KEYS = 200
-FACTORY = "operators.app_factory"
-"""Where the app keeps the factory its simulated calls build their app with (`app_factory=` at registration)."""
 
 Short = Annotated[str, Field(max_length=64)]
 
@@ -61,19 +59,6 @@ class _Run(inputs.Body):
 _calls: OrderedDict[str, tuple[Simulator, Call]] = OrderedDict()
 _lock = threading.Lock()
 _graphs: dict[tuple[str, str], Markup] = {}
-
-
-@bp.record_once
-def _remember_factory(state: Any) -> None:
-    """`app.register_blueprint(bp, app_factory=create_app)`: the simulator builds its app with it."""
-    state.app.extensions[FACTORY] = state.options.get("app_factory")
-
-
-def _factory() -> AppFactory:
-    factory = current_app.extensions.get(FACTORY)
-    if factory is None:
-        raise RuntimeError("register the operators' blueprint with app_factory=create_app")
-    return factory
 
 
 def _graph() -> Markup:
@@ -139,7 +124,7 @@ def _replay(setup: dict[str, Any], keys: list[str]) -> tuple[Simulator, Call]:
     svc = services()
     settings = svc.settings
     at = local_time(setup["at"], svc.tz)
-    sim = Simulator(_factory(), at, tuple(setup["closed"]),
+    sim = Simulator(app_factory(), at, tuple(setup["closed"]),
                     {"IVR_CONFIG": settings.config_path, "IVR_FLOWS_DIR": settings.flows_dir}, setup["agents"])
     call = sim.call(setup["caller"])
     chosen = sim.language_key(setup["lang"]) if setup["lang"] else None
