@@ -69,6 +69,35 @@ def open_tasks(conn: Connection, desks: tuple[str, ...] | list[str]) -> list[dic
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+SHOWS = ("all", "now", "languages", "mine")
+"""The desk list's choices: every open task, those that may be worked now, those in my languages, those I hold."""
+SORTS = ("due", "received", "window")
+"""The desk list's orders: due (workable now first), received (oldest call first), the caller's window."""
+
+
+def shown(task: dict[str, Any], show: str, user: User) -> bool:
+    """Whether a task of the desk list (with its `ready`: may be worked now) belongs to the choice `show`."""
+    if show == "now":
+        return task["ready"]
+    if show == "languages":
+        return task["language"] in user.languages
+    if show == "mine":
+        return task["holder_id"] == user.id
+    return True
+
+
+def arranged(tasks: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    """The desk list's tasks (in open_tasks' due order, each with `ready` and `window_digit`) in the order `sort`.
+
+    "due": those that may be worked now first, each group in due order (a next attempt set for Monday goes below);
+    "received": the oldest request first; "window": morning, afternoon, any time, due order inside each."""
+    if sort == "received":
+        return sorted(tasks, key=lambda task: (task.get("queued_at") or task["created_at"], task["id"]))
+    if sort == "window":
+        return sorted(tasks, key=lambda task: task["window_digit"])
+    return sorted(tasks, key=lambda task: not task["ready"])
+
+
 def claim(conn: Connection, task: dict[str, Any], user: User, now: datetime) -> None:
     """Take a task; raise TaskError naming the holder when someone else has it."""
     if task["status"] != "open":

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import logging
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint
@@ -15,19 +13,14 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
-from ivr.core import csvcells
 from ivr.core.roles import WORKBENCH_ROLES
-from ivr.hotline import attempts
 from ivr.hotline import audit
 from ivr.hotline import callbacks
-from ivr.hotline import promises
 from ivr.hotline import worklist
 from ivr.web.auth import current_user
 from ivr.web.auth import login_required
-from ivr.web.filters import local
-from ivr.web.i18n import translate
-from ivr.web.i18n import ui_lang
 from ivr.web.services import services
+from ivr.web.workbench import desklist
 
 bp = Blueprint("staff", __name__)
 log = logging.getLogger(__name__)
@@ -79,61 +72,43 @@ def home():
     return render_template("staff/home.html", desks=desks, figures=figures, all_desks=svc.settings.desks)
 
 
-def _window(row: dict, now: datetime) -> None:
-    """Add the task's window to a row: id, key (its order), name, whether now suits the caller, when next."""
-    svc = services()
-    config = svc.settings.desks.get(row["desk"])
-    found = promises.windows(config)
-    window_id = row.get("window") if row.get("window") in found else promises.ANY  # unknown or old: any time
-    digit, ranges = found[window_id]
-    own = config.windows.get(window_id) if config is not None else None
-    row["window_id"], row["window_digit"] = window_id, digit
-    row["window_name"] = (own.name.get(ui_lang()) or own.name.get("de") or window_id) if own is not None \
-        else translate(f"window_{window_id}")
-    schedule = svc.schedules.get(row["desk"])
-    row["window_now"] = ranges is None or schedule is None or promises.in_window(schedule, ranges, now)
-    row["window_next"] = None if row["window_now"] else promises.next_in_window(schedule, ranges, now)
+_window = desklist.add_window  # the task page shows the caller's window too
+CSV_COLUMNS = desklist.CSV_COLUMNS
 
 
 @bp.get("/desks/<desk>")
 @login_required(WORKBENCH_ROLES)
 def desk(desk: str):
-    """List a desk's open callbacks, oldest due first (or by the callers' windows: ?sort=window)."""
+    """List a desk's open callbacks: a choice (?show=now|languages|mine) in an order (?sort=due|received|window; by
+    due, those workable now first)."""
     _desk_or_404(desk)
     svc = services()
     now = svc.clock()
     with svc.engine.begin() as conn:
         rows = worklist.open_tasks(conn, [desk])
         audit_view(conn, "view.desk_list", f"desk:{desk}", f"{len(rows)} tasks")
-    schedule = svc.schedules[desk]
-    for row in rows:
-        row["hours_left"] = worklist.remaining_service_hours(schedule, now, row["due_at"])
-        row["next_from"] = attempts.next_from(  # the spacing after the last attempt, then the caller's window
-            schedule, attempts.window_ranges(svc.settings.desks.get(desk), row.get("window")), row, now)
-        _window(row, now)
-    sort = "window" if request.args.get("sort") == "window" else "due"
-    if sort == "window":  # morning, afternoon, any; due order inside each (a stable sort keeps it)
-        rows.sort(key=lambda row: row["window_digit"])
+    desklist.prepare(rows, desk, now)
+    show = request.args.get("show") if request.args.get("show") in worklist.SHOWS else "all"
+    sort = request.args.get("sort") if request.args.get("sort") in worklist.SORTS else "due"
+    shown, counts = desklist.choose(rows, show, sort, current_user())
     return render_template(
         "staff/desk.html",
         desk=desk,
-        rows=rows,
-        now=now,
+        rows=shown,
+        total=len(rows),
+        counts=counts,
+        show=show,
         sort=sort,
+        now=now,
         all_desks=svc.settings.desks,
         languages=svc.settings.config.languages,
     )
 
 
-CSV_COLUMNS = ("id", "desk", "phone", "language", "received", "due", "window", "promised_by", "attempts",
-               "next_attempt", "voice_message", "claimed_by")
-"""Columns of a desk's export; each has an interface text csv_<column>."""
-
-
 @bp.get("/desks/<desk>/export.csv")
 @login_required(WORKBENCH_ROLES)
 def export(desk: str):
-    """Download a desk's open callbacks as CSV (semicolon-separated, for German spreadsheet programs)."""
+    """Download a desk's open callbacks as CSV (desklist.csv_text: `;`, BOM, the interface language)."""
     _desk_or_404(desk)
     svc = services()
     with svc.engine.begin() as conn:
@@ -141,20 +116,10 @@ def export(desk: str):
         audit_view(conn, "export.csv", f"desk:{desk}", f"{len(rows)} tasks")
     now = svc.clock()
     for row in rows:
-        _window(row, now)
-    out = io.StringIO()
-    writer = csvcells.writer(out, delimiter=";")  # a display name or number is never a live formula
-    writer.writerow([translate(f"csv_{column}") for column in CSV_COLUMNS])
-    yes, no = translate("csv_yes"), translate("csv_no")
-    for row in rows:
-        writer.writerow([row["id"], row["desk"], row["phone"] or "", row["language"], local(row["created_at"]),
-                         local(row["due_at"]), row["window_name"],
-                         row["promised_by"].strftime("%d.%m.%Y") if row["promised_by"] else "",
-                         row["attempts"], local(row["next_attempt_at"]),
-                         yes if row["recording_url"] or row["recording_path"] else no, row["holder"] or ""])
-    stamp = svc.clock().astimezone(_tz()).strftime("%Y%m%d-%H%M")
+        desklist.add_window(row, now)
+    stamp = now.astimezone(_tz()).strftime("%Y%m%d-%H%M")
     return Response(
-        "\ufeff" + out.getvalue(),
+        desklist.csv_text(rows),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="rueckrufe-{desk}-{stamp}.csv"',

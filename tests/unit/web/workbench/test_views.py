@@ -31,11 +31,11 @@ def test_desk_list_oldest_due_first_with_language_flag(people, make_task, engine
     make_task(desk="info", phone="+4917600000003")
     anna = people("anna", languages=("de", "en"))
     html = anna.get("/staff/desks/zebera").get_data(as_text=True)
-    assert html.index("+4917600000002") < html.index("+4917600000001")
-    assert "+4917600000003" not in html  # another desk
-    row = html[html.index("+4917600000002") : html.index("+4917600000001")]
+    assert html.index("0176 0000 0002") < html.index("0176 0000 0001")  # German numbers as Germans write them
+    assert "0176 0000 0003" not in html  # another desk
+    row = html[html.index("0176 0000 0002") : html.index("0176 0000 0001")]
     assert "العربية" in row and "nicht Ihre Sprache" in row
-    assert "nicht Ihre Sprache" not in html[html.index("+4917600000001") :]
+    assert "nicht Ihre Sprache" not in html[html.index("0176 0000 0001") :]
     assert ("view.desk_list", "desk:zebera", "anna") in _actions(engine)
 
 
@@ -49,8 +49,8 @@ def test_due_time_counts_service_hours(people, make_task, clock, engine):
         )
     anna = people("anna")
     html = anna.get("/staff/desks/zebera").get_data(as_text=True)
-    assert "30.11.2026 15:00" in html
-    assert "8.0 Servicestunden übrig" in html  # 1 h on Friday + 7 h on Monday
+    assert "Mo 30.11. 15:00" in html
+    assert "· 8 Std." in html  # 1 h on Friday + 7 h on Monday
     assert "überfällig" in html  # the task due now
 
 
@@ -256,7 +256,7 @@ def test_voice_message_from_the_instance_folder(people, make_task, engine, setti
     with engine.begin() as conn:
         conn.execute(callbacks.update().where(callbacks.c.id == task).values(recording_path=file.name))
     anna = people("anna")
-    assert "<audio" in anna.get("/staff/desks/zebera").get_data(as_text=True)
+    assert f'href="/staff/tasks/{task}#message"' in anna.get("/staff/desks/zebera").get_data(as_text=True)
     response = anna.get(f"/staff/tasks/{task}/recording")
     assert response.data == b"RIFF-local" and response.mimetype in ("audio/wav", "audio/x-wav")
     assert ("view.recording", f"callback:{task}", "anna") in _actions(engine)
@@ -276,4 +276,4 @@ def test_task_from_a_simulated_call_appears_in_the_desk_list(people, phone, work
     clock.set("2026-11-25 08:05")
     ines = people("ines", desks=("integrationszentrum",))
     html = ines.get("/staff/desks/integrationszentrum").get_data(as_text=True)
-    assert "+4917612345678" in html and "English" in html and "nicht Ihre Sprache" in html
+    assert "0176 1234 5678" in html and "English" in html and "nicht Ihre Sprache" in html
