@@ -163,3 +163,22 @@ def test_overview_and_search_stay_within_the_desks_asked(engine, clock):
     assert figures["info"] == {"open": 0, "overdue": 0, "oldest": None, "calls_today": 0}
     assert [r["desk"] for r in found] == ["zebera"]
 
+
+
+def test_the_lists_choices_and_orders(clock):
+    """Workable now first by due; received by the request; the window's order; choices by readiness, language,
+    holder."""
+    anna = users.User(id=7, username="anna", display_name="Anna", role="staff", phone=None, languages=("de", "ar"),
+                      ui_lang="de", desks=("zebera",))
+    now = clock()
+
+    def task(n, ready, received_ago, window_digit, language="de", holder_id=None):
+        return {"id": n, "ready": ready, "created_at": now - timedelta(hours=received_ago), "queued_at": None,
+                "window_digit": window_digit, "language": language, "holder_id": holder_id}
+
+    by_due = [task(1, False, 1, 3), task(2, True, 5, 2, "tr"), task(3, False, 9, 1, holder_id=7), task(4, True, 2, 1)]
+    assert [t["id"] for t in worklist.arranged(by_due, "due")] == [2, 4, 1, 3]  # a Monday attempt goes below
+    assert [t["id"] for t in worklist.arranged(by_due, "received")] == [3, 2, 4, 1]
+    assert [t["id"] for t in worklist.arranged(by_due, "window")] == [3, 4, 2, 1]
+    chosen = {show: [t["id"] for t in by_due if worklist.shown(t, show, anna)] for show in worklist.SHOWS}
+    assert chosen == {"all": [1, 2, 3, 4], "now": [2, 4], "languages": [1, 3, 4], "mine": [3]}

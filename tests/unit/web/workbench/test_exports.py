@@ -16,5 +16,5 @@ def test_the_workbench_export_quotes_a_display_name_and_keeps_the_number_readabl
     assert mallory.post(f"/staff/tasks/{task}/claim").status_code in (200, 302)
     text = mallory.get("/staff/desks/zebera/export.csv?lang=en").get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
-    assert [(r["phone"], r["claimed_by"]) for r in rows] == [("'+4917600000007", "'" + FORMULA)]
+    assert [(r["phone"], r["claimed by"]) for r in rows] == [("'+4917600000007", "'" + FORMULA)]
     assert not any(value.startswith(csvcells.FORMULA_STARTS) for row in rows for value in row.values())
