@@ -13,6 +13,7 @@ from ivr.container import Container
 from ivr.core.errors import FlowValidationError
 from ivr.core.errors import ProblemsError
 from ivr.settings import ROOT
+from tests.factories import TEST_WEB_REDIS_TIMEOUT
 
 
 def _timeout(conn) -> float:
@@ -56,7 +57,7 @@ def test_settings_come_from_the_environment_only_when_asked(monkeypatch):
 def test_web_processes_wait_on_redis_briefly_background_ones_longer(settings):
     web, worker = Container(settings, web=True), Container(settings)
     try:
-        assert _timeout(web.redis) == settings.config.web.redis_timeout_seconds == 0.25
+        assert _timeout(web.redis) == settings.config.web.redis_timeout_seconds == TEST_WEB_REDIS_TIMEOUT
         assert _timeout(worker.redis) == BACKGROUND_REDIS_TIMEOUT
     finally:
         web.close()
