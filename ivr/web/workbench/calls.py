@@ -73,19 +73,23 @@ def call(task_id: int):
 @bp.get("/tasks/<int:task_id>/recording")
 @login_required(WORKBENCH_ROLES)
 def recording(task_id: int):
-    """Play the caller's voice message (the stored file, or fetched from Twilio)."""
+    """Play the caller's voice message (the stored file, or fetched from Twilio); ?download=1 saves it as a file."""
     svc = services()
     with svc.engine.begin() as conn:
         row = task_or_404(conn, task_id)
         audit_view(conn, "view.recording", f"callback:{task_id}")
+    saved = request.args.get("download") == "1"
+    name = f"sprachnachricht-{task_id}.wav"
     file = recordings.open_file(svc.settings, row)  # the copy the worker keeps (instance/recordings/)
     if file is not None:
-        return send_file(file, max_age=0)
+        return send_file(file, max_age=0, as_attachment=saved, download_name=name)
     if row["recording_url"] and row["recording_sid"] and twilio_rest.available(svc.settings):
         try:  # not copied yet: the worker's own download, without storing or deleting anything
             audio = recordings.download(svc.settings, row["recording_sid"])
         except recordings.RecordingError as exc:
             log.warning("voice message of task %s not fetched: %s", task_id, exc)
         else:
-            return Response(audio, mimetype="audio/wav", headers={"Cache-Control": "no-store"})
+            disposition = f'{"attachment" if saved else "inline"}; filename="{name}"'
+            return Response(audio, mimetype="audio/wav",
+                            headers={"Cache-Control": "no-store", "Content-Disposition": disposition})
     abort(404)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import abort
@@ -11,9 +12,11 @@ from flask import render_template
 from flask import url_for
 from pydantic import Field
 
+from ivr.core.roles import SUPERVISING_ROLES
 from ivr.core.roles import WORKBENCH_ROLES
 from ivr.hotline import attempts
 from ivr.hotline import callbacks
+from ivr.hotline import recordings
 from ivr.hotline import users
 from ivr.hotline import worklist
 from ivr.hotline.worklist import TaskError
@@ -22,10 +25,12 @@ from ivr.web import inputs
 from ivr.web import unreached
 from ivr.web.auth import current_user
 from ivr.web.auth import login_required
+from ivr.web.filters import when
 from ivr.web.i18n import translate
+from ivr.web.i18n import ui_lang
 from ivr.web.services import services
+from ivr.web.workbench.desklist import add_window
 from ivr.web.workbench.views import _tz
-from ivr.web.workbench.views import _window
 from ivr.web.workbench.views import audit_view
 from ivr.web.workbench.views import bp
 from ivr.web.workbench.views import task_or_404
@@ -41,6 +46,7 @@ class AttemptForm(inputs.Form):
     note: inputs.Text = Field("", max_length=NOTE_MAX)
     then: inputs.Text = Field("", max_length=16)
     next_at: inputs.Text = Field("", max_length=32)
+    go: inputs.Text = Field("", max_length=8)  # "next": open the desk's next task once saved
 
 
 class ForwardForm(inputs.Form):
@@ -59,6 +65,11 @@ def _system_actor(actor: str) -> str:
 @login_required(WORKBENCH_ROLES)
 def task(task_id: int):
     """Show one task: caller, message, history and the forms to work it."""
+    return _page(task_id)
+
+
+def _page(task_id: int, typed: AttemptForm | None = None, problem: str | None = None):
+    """The task page; after a refused attempt with what was typed and the form's error (`problem`)."""
     svc = services()
     user = current_user()
     with svc.engine.begin() as conn:
@@ -70,7 +81,8 @@ def task(task_id: int):
     now = svc.clock()
     schedule = svc.schedules.get(row["desk"])
     row["hours_left"] = worklist.remaining_service_hours(schedule, now, row["due_at"]) if schedule else 0
-    _window(row, now)
+    row["voice_state"] = recordings.state(svc.settings, row)
+    add_window(row, now)
     desk_limits = attempts.limits(svc.settings, row["desk"])
     default_next = (
         attempts.earliest_next(schedule, attempts.window_ranges(svc.settings.desks.get(row["desk"]), row.get("window")),
@@ -78,6 +90,7 @@ def task(task_id: int):
         if schedule
         else now
     )
+    supervising = user.role in SUPERVISING_ROLES and user.sees(row["desk"])
     return render_template(
         "staff/task.html",
         task=row,
@@ -89,10 +102,13 @@ def task(task_id: int):
         languages=svc.settings.config.languages,
         outcomes=worklist.OUTCOMES,
         can_work=user.works(row["desk"]),
+        can_release_other=supervising and row["holder_id"] not in (None, user.id),
         can_forward=user.sees(row["desk"]) and user.role != "operator",
         call_ready=twilio_rest.available(svc.settings),
         default_next=default_next,
         max_attempts=desk_limits.attempts,
+        typed=typed,
+        problem=problem,
     )
 
 
@@ -102,8 +118,9 @@ def refuse(task_id: int, key: str, holder: str | None = None, status: int = 409)
     return task(task_id), status
 
 
-def _act(task_id: int, action, need_work: bool = True):
-    """Run one change on a task in a transaction; flash the result and go back to the task page."""
+def _act(task_id: int, action, need_work: bool = True, then: Callable[[dict], str] | None = None):
+    """Run one change on a task in a transaction; flash the result and go on to `then(task)` (a URL; by default
+    the task page)."""
     svc = services()
     user = current_user()
     refused = None
@@ -119,7 +136,7 @@ def _act(task_id: int, action, need_work: bool = True):
         return refuse(task_id, refused.key, refused.holder)
     if message:
         flash(translate(message), "ok")
-    return redirect(url_for("staff.task", task_id=task_id))
+    return redirect(then(row) if then else url_for("staff.task", task_id=task_id))
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -132,8 +149,14 @@ def claim(task_id: int):
 @bp.post("/tasks/<int:task_id>/release")
 @login_required(WORKBENCH_ROLES)
 def release(task_id: int):
-    """Give the task back to the desk."""
-    return _act(task_id, lambda conn, row, user, now: worklist.release(conn, row, user, now), need_work=False)
+    """Give the task back to the desk: one's own claim, or (a supervisor of the desk, an admin) a colleague's."""
+
+    def run(conn, row, user, now):
+        worklist.release(conn, row, user, now)  # refuses anyone else's claim to staff (409, naming the holder)
+        if row["holder_id"] not in (None, user.id):
+            flash(translate("tp_released_other", name=row["holder"]), "ok")
+
+    return _act(task_id, run, need_work=False)
 
 
 def _next_at(text: str) -> datetime | None:
@@ -143,16 +166,65 @@ def _next_at(text: str) -> datetime | None:
         return None
 
 
+def _next_problem(form: AttemptForm, chosen: datetime | None, now: datetime) -> str | None:
+    """Why the next attempt typed cannot be kept (a form error), or None; only when one is to be scheduled."""
+    if form.outcome not in worklist.FAILED or form.then == "close" or not form.next_at:
+        return None
+    if chosen is None:
+        return translate("tp_next_invalid")
+    if chosen < now:
+        return translate("tp_next_past", at=when(chosen))
+    return None
+
+
+def next_task(desk: str, user, after: int) -> int | None:
+    """The desk's next task to work, in the list's order ("due": those workable now first, by due time): the first
+    that may be worked now and nobody else holds, other than task `after`; None when none is left."""
+    svc = services()
+    now = svc.clock()
+    with svc.engine.connect() as conn:
+        rows = worklist.open_tasks(conn, [desk])
+    schedule = svc.schedules.get(desk)
+    for row in rows:
+        if row["id"] == after or row["holder_id"] not in (None, user.id):
+            continue
+        ranges = attempts.window_ranges(svc.settings.desks.get(desk), row.get("window"))
+        if schedule is None or attempts.next_from(schedule, ranges, row, now) is None:
+            return row["id"]
+    return None
+
+
+def _after_attempt(go: str, user):
+    """Where the person goes once an attempt is saved: the task, or with "save and next" the desk's next task
+    (the desk list when none is left)."""
+
+    def then(row: dict) -> str:
+        if go != "next":
+            return url_for("staff.task", task_id=row["id"])
+        found = next_task(row["desk"], user, row["id"]) if user.sees(row["desk"]) else None
+        if found is None:
+            flash(translate("tp_none_left"), "ok")
+            return url_for("staff.desk", desk=row["desk"]) if user.sees(row["desk"]) else url_for("staff.home")
+        return url_for("staff.task", task_id=found)
+
+    return then
+
+
 @bp.post("/tasks/<int:task_id>/attempt")
 @login_required(WORKBENCH_ROLES)
 def attempt(task_id: int):
     """Log an attempt; close the task or schedule the next one (closing as unreachable after the last)."""
     form = inputs.form(AttemptForm)  # a NUL would reach the database (a 500 on PostgreSQL), a repeat is ambiguous
+    chosen = _next_at(form.next_at)
+    problem = _next_problem(form, chosen, services().clock())
+    if problem is not None:  # nothing saved; the form comes back with what was typed
+        flash(problem, "error")
+        return _page(task_id, typed=form, problem=problem), 422
     entry = worklist.Attempt(
         outcome=form.outcome,
         note=form.note.strip(),
         close=form.then == "close",
-        next_at=_next_at(form.next_at),
+        next_at=chosen,
     )
     settings = services().settings
 
@@ -173,10 +245,15 @@ def attempt(task_id: int):
             closed.append(True)
         if status == "closed" and entry.outcome in worklist.FAILED and not entry.close:
             return "closed_unreachable"
+        if status == "open" and chosen is not None:
+            set_at = callbacks.get(conn, row["id"])["next_attempt_at"]
+            if set_at != chosen:  # moved: the spacing after this attempt, the desk's hours or the caller's window
+                flash(translate("tp_next_moved", at=when(set_at)), "ok")
+                return None
         return "saved"
 
     closed: list[bool] = []
-    answer = _act(task_id, run)
+    answer = _act(task_id, run, then=_after_attempt(form.go, current_user()))
     if closed:  # after the commit: the worker reads the SMS's record
         unreached.request_sms(services(), task_id)
     return answer
@@ -185,10 +262,12 @@ def attempt(task_id: int):
 @bp.post("/tasks/<int:task_id>/forward")
 @login_required(WORKBENCH_ROLES)
 def forward(task_id: int):
-    """Move the task to another desk with a note."""
+    """Move the task to another desk with a note, then go back to the desk list it came from (the task may now be
+    out of the person's sight)."""
     form = inputs.form(ForwardForm)
     target, note = form.desk, form.note.strip()
-    if target not in services().settings.desks:
+    desks = services().settings.desks
+    if target not in desks:
         abort(400)
 
     def run(conn, row, user, now):
@@ -197,6 +276,10 @@ def forward(task_id: int):
         if user.role == "staff" and not user.works(row["desk"]):
             abort(403)
         worklist.forward(conn, row, user, target, note, now)
-        return "forwarded"
+        name = desks[target].name
+        flash(translate("tp_forwarded_to", desk=name.get(ui_lang()) or name.get("de") or target), "ok")
 
-    return _act(task_id, run, need_work=False)
+    def back(row: dict) -> str:
+        return url_for("staff.desk", desk=row["desk"]) if current_user().sees(row["desk"]) else url_for("staff.home")
+
+    return _act(task_id, run, need_work=False, then=back)

@@ -171,9 +171,9 @@ def test_history_lists_every_step_with_who_and_when(people, make_task, clock):
     history = page[page.index('id="hist"') :]
     rows = re.findall(r"<tr>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", history)
     assert [(w.strip(), who, what.strip()) for w, who, what in rows] == [
-        ("24.11.2026 10:00", "Hotline", "eingegangen"),
-        ("24.11.2026 10:00", "Anna A", "übernommen"),
-        ("24.11.2026 10:05", "Anna A", "Versuch: Besetzt"),
+        ("Di 24.11. 10:00", "Hotline", "eingegangen"),
+        ("Di 24.11. 10:00", "Anna A", "übernommen"),
+        ("Di 24.11. 10:05", "Anna A", "Versuch: Besetzt"),
     ]
     assert "erst ab 14 Uhr" in history
 
