@@ -72,7 +72,7 @@ def test_a_caller_put_through_is_answered_and_one_who_hangs_up_abandoned(stack, 
         caller.call()
         caller.press("1")
         assert caller.press("0").enqueue.text == "info-de"
-        assert caller.wait(queue_time=0).says[0].startswith("Sie sind an Stelle ")
+        assert caller.wait(queue_time=0).says[0].startswith("Sie sind auf Platz ")
     stack.clock.set("2026-11-24 10:00:20")
     with engine.begin() as conn:
         queueing.connect(conn, answered.call_sid, anna, berlin("2026-11-24 10:00:20"))  # the person's bridge

@@ -180,7 +180,7 @@ def test_a_recorded_language_leaving_plays_its_clips(shipped):
 
 def test_the_announcement_names_the_place_the_range_and_the_offer(shipped):
     items = waiting.announcement(shipped, "de", 3, ("about", 10))
-    assert [i.text for i in items] == ["Sie sind an Stelle 3 in der Warteschlange.",
+    assert [i.text for i in items] == ["Sie sind auf Platz 3 in der Warteschlange.",
                                        "Sie warten voraussichtlich etwa 10 Minuten.",
                                        "Sie möchten nicht warten? Dann drücken Sie die 1. Wir rufen Sie zurück. "
                                        "Ihren Platz in der Warteschlange behalten Sie."]

@@ -101,7 +101,7 @@ def test_the_first_wait_answer_says_place_no_estimate_and_the_offer_around_the_m
     gather, again = turn.verbs
     assert gather.tag == "Gather" and gather.attrib["numDigits"] == "1"
     assert gather.attrib["action"] == "http://localhost/voice/queue/key?n=45"
-    assert turn.says == ["Sie sind an Stelle 1 in der Warteschlange.",
+    assert turn.says == ["Sie sind auf Platz 1 in der Warteschlange.",
                          "Wie lange Sie warten müssen, können wir gerade nicht sagen.", OFFER]
     assert turn.plays == [MUSIC]
     assert (again.tag, again.text) == ("Redirect", "http://localhost/voice/queue/wait?n=45")
@@ -115,7 +115,7 @@ def test_place_and_estimate_are_repeated_about_every_45_seconds(phone, person):
     assert quiet.says == [] and quiet.plays == [MUSIC]
     assert quiet.verbs[-1].text.endswith("?n=45")  # still due at 45 s
     again = caller.wait(queue_time=36, position=1)  # due within the next stretch: said now, not 15 s late
-    assert again.says[0] == "Sie sind an Stelle 1 in der Warteschlange."
+    assert again.says[0] == "Sie sind auf Platz 1 in der Warteschlange."
     assert again.verbs[-1].text.endswith("?n=81")
 
 
@@ -131,7 +131,7 @@ def test_the_estimate_is_spoken_as_a_range_from_the_desks_handle_time(phone, per
             queueing.note_handle_time(conn, "info", "de", 300, clock())
     caller, _ = _to_info(phone)
     turn = caller.wait(position=position, queue_time=0, size=position)
-    assert turn.says[:2] == [f"Sie sind an Stelle {position} in der Warteschlange.", said]
+    assert turn.says[:2] == [f"Sie sind auf Platz {position} in der Warteschlange.", said]
 
 
 def test_two_people_halve_the_rounds_and_another_languages_time_stands_in(phone, person, engine, clock):
@@ -202,7 +202,7 @@ def test_other_keys_go_on_waiting_and_star_repeats_the_announcement(phone, perso
     assert turn.says == [] and turn.plays == [MUSIC]  # followed the Redirect: the next stretch, nothing due
     assert caller.turns[-2].verbs[0].text == "http://localhost/voice/queue/wait?n=45"
     turn = caller.press("*")
-    assert turn.says[0] == "Sie sind an Stelle 1 in der Warteschlange."
+    assert turn.says[0] == "Sie sind auf Platz 1 in der Warteschlange."
     assert _entry(engine, caller.call_sid).leave_reason is None
 
 
