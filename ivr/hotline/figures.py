@@ -149,6 +149,28 @@ def month_rows(conn: Connection, period: Period, now: datetime) -> list[tuple[st
     return rows
 
 
+def per_day(conn: Connection, period: Period, now: datetime) -> dict[date, dict[str, int]]:
+    """Every day's figures for the wide CSV: `desk:<id>`, `outcome:<o>`, `language:<code>` (calls), and the
+    callbacks requested that day: `callbacks`, `decided` and `within` per desk as `<figure>:<desk>`."""
+    days: dict[date, dict[str, int]] = {day: defaultdict(int) for day in period.days()}
+    for column, prefix, empty in ((calls.c.desk, "desk", NO_DESK), (calls.c.outcome, "outcome", "open"),
+                                  (calls.c.language, "language", NO_DESK)):
+        query = sa.select(calls.c.local_date, column, sa.func.count()).where(_in(period, calls.c.local_date)) \
+            .group_by(calls.c.local_date, column)
+        for day, key, n in conn.execute(query):
+            days[day][f"{prefix}:{key or empty}"] += n
+    closed = callbacks.c.status != "open"
+    decided = sa.func.sum(sa.case((closed, 1), (callbacks.c.due_at < now, 1), else_=0))
+    within = sa.func.sum(sa.case((sa.and_(closed, callbacks.c.closed_at <= callbacks.c.due_at), 1), else_=0))
+    query = sa.select(callbacks.c.local_date, callbacks.c.desk, sa.func.count(), decided, within) \
+        .where(_in(period, callbacks.c.local_date)).group_by(callbacks.c.local_date, callbacks.c.desk)
+    for day, desk, n, done, ok in conn.execute(query):
+        days[day][f"callbacks:{desk}"] += n
+        days[day][f"decided:{desk}"] += int(done or 0)
+        days[day][f"within:{desk}"] += int(ok or 0)
+    return days
+
+
 # --- the live queue: what supervisors, the API and /metrics see now ---
 
 SERVICE_SECONDS = 30

@@ -170,6 +170,16 @@ def failed_jobs(conn: redis.Redis, queues: tuple[str, ...] = QUEUE_NAMES, limit:
     return found
 
 
+def retrying_jobs(conn: redis.Redis, queues: tuple[str, ...] = QUEUE_NAMES,
+                  limit: int = FAILED_SHOWN) -> list[FailedJob]:
+    """The jobs waiting for a retry after an error (each queue's scheduled registry), shown like failed ones."""
+    found = []
+    for name in queues:
+        ids = ScheduledJobRegistry(queue=Queue(name, connection=conn)).get_job_ids(0, limit - 1)
+        found += [_failed_job(name, job) for job in Job.fetch_many(ids, connection=conn) if job is not None]
+    return found
+
+
 def queue_counts(conn: redis.Redis) -> list[QueueCounts]:
     """Queued, started, retrying and failed jobs of every queue."""
     counts = []

@@ -1,4 +1,5 @@
-"""Background jobs in the browser (admins): queue sizes, failed jobs with their error, re-queue buttons."""
+"""Background jobs in the browser (admins): queue sizes, failed and retrying jobs named in words with the reason in
+one line (the job's id, function and arguments behind a disclosure), re-queue buttons (admins, CSRF)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,25 @@ from ivr.web.i18n import translate
 from ivr.web.services import services
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
+JOB_NAMES = {
+    "workers.jobs.process_event": "jn_event",
+    "workers.jobs.fetch_recording": "jn_recording",
+    "workers.jobs.retention_sweep": "jn_retention",
+    "workers.sms.send": "jn_sms_send",
+    "workers.sms.deliver": "jn_sms_deliver",
+    "workers.dispatch.dispatch": "jn_dispatch",
+}
+"""The worker's functions as the page names them (an interface text each); another function shows as itself."""
+
+
+def job_name(func: str) -> str:
+    """What a job does, in words of the interface language ("Sprachnachricht herunterladen")."""
+    return translate(JOB_NAMES[func]) if func in JOB_NAMES else func
+
+
+def queue_name(name: str) -> str:
+    """A queue in words ("Anrufe", "Wartung"); an unknown one as itself."""
+    return translate(f"jq_{name}") if name in jobqueue.QUEUE_NAMES else name
 
 
 class RequeueForm(inputs.Form):
@@ -41,13 +61,15 @@ def _conn() -> redis.Redis:
 @bp.get("/")
 @login_required(roles=ADMIN_ROLES)
 def index():
-    """Queue sizes per state and the failed jobs."""
+    """Queue sizes per state, the failed jobs and those waiting for a retry."""
     conn = _conn()
     try:
         queues, failed = jobqueue.queue_counts(conn), jobqueue.failed_jobs(conn)
+        retrying = jobqueue.retrying_jobs(conn)
     except redis.RedisError:
         abort(503, "Redis is not reachable")
-    return render_template("dashboard/jobs.html", queues=queues, failed=failed)
+    return render_template("dashboard/jobs.html", queues=queues, failed=failed, retrying=retrying,
+                           job_name=job_name, queue_name=queue_name)
 
 
 @bp.post("/requeue")

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import io
-import re
+from datetime import date
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask import Blueprint
 from flask import Response
 from flask import abort
 from flask import render_template
 from pydantic import Field
 
-from ivr.core import csvcells
+from ivr.core.languages import language_name
 from ivr.core.roles import SUPERVISING_ROLES
 from ivr.hotline import figures
 from ivr.hotline.figures import Period
@@ -23,13 +24,12 @@ from ivr.web.i18n import translate
 from ivr.web.i18n import ui_lang
 from ivr.web.services import services
 from ivr.web.supervisors import charts
+from ivr.web.supervisors import export as csv_export
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OUTCOMES = ("transferred", "callback_requested", "abandoned", "error", "open")
 """Call outcomes the figures count; each has an interface text co_<outcome>."""
-CSV_COLUMNS = ("figure", "period", "desk", "key", "value")
-MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 SERVICE_WEEKS = 5
 """ISO weeks shown in the service-level table (the current one and four before)."""
 
@@ -40,7 +40,8 @@ class ExportQuery(inputs.Form):
     month: inputs.Text = Field("", max_length=7)
 
 
-def _desk_names() -> dict[str, str]:
+def desk_names() -> dict[str, str]:
+    """Every configured desk's name in the interface language, in config order, and the calls that reached none."""
     lang = ui_lang()
     names = {desk_id: desk.name.get(lang) or desk.name.get("de") or desk_id
              for desk_id, desk in services().settings.desks.items()}
@@ -48,10 +49,26 @@ def _desk_names() -> dict[str, str]:
     return names
 
 
-def _language_names() -> dict[str, str]:
-    names = {lang_id: lang.name for lang_id, lang in services().settings.config.languages.items()}
+def language_names() -> dict[str, str]:
+    """The menu languages as staff say them in the interface language ("Arabisch"), and "no language chosen"."""
+    names = {code: language_name(code, ui_lang()) for code in services().settings.config.languages}
     names[figures.NO_DESK] = translate("d_no_language")
     return names
+
+
+def number(value: float) -> str:
+    """A number in the interface language's digits (1.234,5 / 1,234.5)."""
+    return format_decimal(value, locale=ui_lang())
+
+
+def day_label(day: date) -> str:
+    """A day on the chart's axis: 24.11. in German, 24 Nov in English."""
+    return format_date(day, "dd.MM." if ui_lang() == "de" else "d MMM", locale=ui_lang())
+
+
+def week_label(week: str) -> str:
+    """An ISO week (2026-W47) as people say it: KW 47 / Week 47."""
+    return translate("d_week", n=int(week.rsplit("W", 1)[-1]))
 
 
 @bp.get("/")
@@ -70,7 +87,7 @@ def index():
         heat = figures.weekday_hour(conn, period)
         open_tasks = figures.open_callbacks(conn, now)
         levels = figures.service_level(conn, weeks, now)
-    desks, langs = _desk_names(), _language_names()
+    desks, langs = desk_names(), language_names()
     days = period.days()
     desk_ids = sorted({desk for _, desk in per_day}, key=lambda d: list(desks).index(d) if d in desks else 99)
     series = {desk: [per_day.get((day, desk), 0) for day in days] for desk in desk_ids}
@@ -82,21 +99,27 @@ def index():
         sums = totals.setdefault(level.desk, [0, 0])
         sums[0] += level.decided
         sums[1] += level.within
+    ordered = sorted(totals, key=lambda d: list(desks).index(d) if d in desks else 99)
     return render_template(
         "dashboard/index.html", period=period, total=sum(per_day.values()), desks=desks,
-        calls_chart=charts.stacked_columns(translate("d_calls_per_day"), [d.strftime("%d.%m.") for d in days],
-                                           series, names=desks),
+        calls_chart=charts.stacked_columns(translate("d_calls_per_day"), [day_label(d) for d in days], series,
+                                           names=desks, unit=translate("d_axis_calls"), number=number),
+        calls_legend=charts.legend([desks.get(desk, desk) for desk in series]),
         outcome_chart=charts.bars(translate("d_outcome_chart"),
-                                  [(translate(f"co_{k}") if k in OUTCOMES else k, v) for k, v in outcomes.items()]),
-        language_chart=charts.bars(translate("d_languages"), [(langs.get(k, k), v) for k, v in languages.items()]),
+                                  [(translate(f"co_{k}") if k in OUTCOMES else k, v) for k, v in outcomes.items()],
+                                  number=number),
+        language_chart=charts.bars(translate("d_languages"), [(langs.get(k, k), v) for k, v in languages.items()],
+                                   number=number),
         heat_chart=charts.heatmap(translate("d_heat_chart"), [translate(f"wd_{d}") for d in WEEKDAYS],
                                   [f"{h:02d}" for h in hours],
-                                  {(day, hours.index(hour)): n for (day, hour), n in heat.items()}),
-        open_tasks=sorted(open_tasks.items()), week_names=week_names, table=table,
-        level_desks=sorted({level.desk for level in levels}),
+                                  {(day, hours.index(hour)): n for (day, hour), n in heat.items()}, number=number),
+        open_tasks=sorted(open_tasks.items(), key=lambda item: list(desks).index(item[0])
+                          if item[0] in desks else 99),
+        week_names=week_names, week_label=week_label, table=table, level_desks=ordered,
         level_chart=charts.bars(translate("d_level_chart"),
-                                [(desks.get(d, d), round(100 * ok / n))
-                                 for d, (n, ok) in sorted(totals.items()) if n], unit=" %", maximum=100),
+                                [(desks.get(d, d), round(100 * totals[d][1] / totals[d][0]))
+                                 for d in ordered if totals[d][0]], unit=" %", maximum=100, number=number)
+        if any(decided for decided, _ in totals.values()) else None,
         today=today,
     )
 
@@ -104,9 +127,9 @@ def index():
 @bp.get("/export.csv")
 @login_required(roles=SUPERVISING_ROLES)
 def export():
-    """One month of figures as CSV (figure, period, desk, key, value); no personal data."""
+    """One month of figures as CSV, one row per day (csv_export.month_text); no personal data."""
     month = inputs.query(ExportQuery).month
-    if not MONTH.fullmatch(month):  # int() would take " 2026", "+2026" or "２０２６"; the name goes into a header
+    if not csv_export.MONTH.fullmatch(month):  # int() would take " 2026" or "２０２６"; the name goes into a header
         abort(400, "month=YYYY-MM")
     try:
         period = Period.month(int(month[:4]), int(month[5:]))
@@ -114,10 +137,7 @@ def export():
         abort(400, "month=YYYY-MM")
     svc = services()
     with svc.engine.connect() as conn:
-        rows = figures.month_rows(conn, period, svc.clock())
-    out = io.StringIO()
-    writer = csvcells.writer(out, lineterminator="\n")  # stored values (desk, language, outcome) stay inert
-    writer.writerow([translate(f"csv_{column}") for column in CSV_COLUMNS])
-    writer.writerows(rows)
-    return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
+        days = figures.per_day(conn, period, svc.clock())
+    text = csv_export.month_text(days, desk_names(), language_names(), number)
+    return Response(text, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="hotline-{month}.csv"'})

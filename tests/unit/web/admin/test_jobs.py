@@ -38,6 +38,8 @@ def test_failed_job_listed_and_requeued(login, redis_conn, engine):
     assert page.status_code == 200
     assert job_id in html and "ValueError" in html
     assert "17612345678" not in html  # masked in the error text and the arguments
+    assert "Traceback" not in html and '<details class="job-detail"><summary>Einzelheiten</summary>' in html
+    assert "<th scope=\"row\">Wartung</th>" in html
     no_token = {"queue": "maintenance", "job_id": job_id}
     assert admin.post("/admin/jobs/requeue", data=no_token).status_code == 400
     response = admin.post("/admin/jobs/requeue", data={"queue": "maintenance", "job_id": job_id,
@@ -59,3 +61,25 @@ def test_requeue_all_of_a_queue(login, redis_conn):
     admin.post("/admin/jobs/requeue", data={"queue": "maintenance", "all": "1", "csrf_token": token})
     assert Queue("maintenance", connection=redis_conn).count == 1
     assert admin.post("/admin/jobs/requeue", data={"queue": "nope", "csrf_token": token}).status_code == 400
+
+
+def test_jobs_are_named_in_words_with_the_reason_in_one_line(login, redis_conn):
+    """A retrying job (here a voice message's download) shows what it does, why it failed, in German and English."""
+    from rq import Retry
+
+    queue = Queue("maintenance", connection=redis_conn)
+    queue.enqueue("workers.jobs.fetch_recording", "not a task id", job_id="recording-x",
+                  retry=Retry(max=3, interval=600))
+    SimpleWorker([queue], connection=redis_conn).work(burst=True)
+    admin = login("admin")
+    html = admin.get("/admin/jobs/").get_data(as_text=True)
+    assert "Aufträge, die wiederholt werden" in html
+    row = html[html.index("Aufträge, die wiederholt werden"):]
+    assert '<span class="job-name">Sprachnachricht herunterladen</span><br><span class="small">Wartung</span>' in row
+    reason = re.search(r'<p class="job-reason">([^<]*)</p>', row).group(1)  # RQ keeps no error before the last try
+    assert reason == "Der Fehler steht im Protokoll des Workers; nach dem letzten Versuch auch hier."
+    assert "recording-x" in row[row.index("<details"):]  # the id behind the disclosure
+    assert "erneut einreihen</button>" not in row  # a retrying job runs again by itself
+    english = admin.get("/admin/jobs/?lang=en").get_data(as_text=True)
+    assert "Jobs waiting for a retry" in english and "Download a voice message" in english
+    assert "Wiederholung" not in english and "Sprachnachricht" not in english

@@ -43,3 +43,23 @@ def test_empty_data_still_draws():
 
 def test_nice_axis_maximum():
     assert [charts._nice_max(v) for v in (0, 3, 7, 12, 480, 1000)] == [1, 5, 10, 20, 500, 1000]
+
+
+def test_legend_is_a_list_in_series_order_with_their_colours():
+    html = str(charts.legend(["Wirtschaftliche Hilfen (AsylbLG)", "Kommunales <Integrationszentrum>"]))
+    assert html.startswith('<ul class="chart-legend"><li>')
+    assert html.index(charts.PALETTE[0]) < html.index("Wirtschaftliche") < html.index(charts.PALETTE[1])
+    assert "Kommunales &lt;Integrationszentrum&gt;</li>" in html
+
+
+def test_bar_labels_stand_above_their_bars_and_numbers_use_the_given_digits():
+    root = _parse(charts.bars("Stellen", [("Wirtschaftliche Hilfen (AsylbLG)", 1234.5)], number=lambda v: f"<{v}>"))
+    label, value = root.iter(SVG + "text")
+    assert label.get("x") == "0" and label.text == "Wirtschaftliche Hilfen (AsylbLG)"
+    assert value.text == "<1234.5>" and float(value.get("y")) > float(label.get("y"))
+
+
+def test_axis_names_its_unit_and_counts_whole_calls():
+    root = _parse(charts.stacked_columns("Anrufe", ["24.11."], {"info": [1]}, unit="Anrufe"))
+    texts = [t.text for t in root.iter(SVG + "text")]
+    assert texts[0] == "Anrufe" and "0.5" not in texts and {"0", "1"} <= set(texts)

@@ -71,6 +71,6 @@ def test_the_nav_links_the_live_page_for_supervisors_only(login):
 
 def test_english_and_clock_text(login):
     html = login("admin").get("/live/?lang=en").get_data(as_text=True)
-    assert "Queues live" in html and "Waiting by language" in html
+    assert "Live queues" in html and "Waiting by language" in html
     assert [live.clock_text(s) for s in (0, 59, 61, 3599, 3600, 3725)] == \
         ["0:00", "0:59", "1:01", "59:59", "1:00:00", "1:02:05"]

@@ -72,5 +72,5 @@ def test_overview_counts_per_desk(people, make_task, engine, clock):
     figures = {name: tuple(map(int, numbers)) for name, *numbers in cells}
     assert figures["zebera (Jobcenter)"] == (2, 1, 2)
     assert figures["Allgemeine Information"] == (1, 0, 0)
-    assert "23.11.2026 04:00" in html  # the oldest waiting task: received 30 hours before Tuesday 10:00
+    assert "Mo 23.11. 04:00" in html  # the oldest waiting task: received 30 hours before Tuesday 10:00
     assert "+49176" not in html
