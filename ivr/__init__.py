@@ -24,8 +24,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
     from ivr.web import headers
     from ivr.web import health
     from ivr.web import i18n
+    from ivr.web import layout
     from ivr.web import metrics
     from ivr.web import services
+    from ivr.web import statement
     from ivr.web.admin import jobs as admin_jobs
     from ivr.web.admin import users as admin_users
     from ivr.web.api import views as api
@@ -63,12 +65,14 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, **flask
         i18n.init_app(app)
         auth.init_app(app)  # login guard (default deny), CSRF, sessions, the login throttle; /login, /logout
     filters.init_app(app)
+    layout.init_app(app)  # the shell of every page: a role's navigation, the language switch
     errors.init_app(app)  # every HTTP error answered by its room: a page, JSON under /api/, as before under /voice/
     metrics.init_app(app)  # counts webhooks; /metrics
     voice.init_app(app)  # /voice/: Twilio's webhooks
     app.register_blueprint(sms.bp)  # /sms/: Twilio's Messaging webhooks (delivery states, callers' replies)
     app.register_blueprint(api.bp)  # /api/
     app.register_blueprint(health.bp)  # /healthz
+    app.register_blueprint(statement.bp)  # /barrierefreiheit: the accessibility statement, open to everyone
     app.register_blueprint(workbench.bp, url_prefix="/staff")
     app.register_blueprint(workbench_calls.bp, url_prefix="/staff")
     app.register_blueprint(workbench_status.bp, url_prefix="/staff")  # a person's status for the live queue

@@ -184,6 +184,20 @@ class Web(_Model):
     trusted_proxies: int = Field(default=0, ge=0, le=5)
 
 
+class Accessibility(_Model):
+    """The feedback contact of the accessibility statement (/barrierefreiheit): set it to the office's own."""
+
+    contact_email: str = Field(default="barrierefreiheit@stadt.wuppertal.de", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    contact_phone: str | None = None  # E.164 (+49...); shown on the statement when set
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        if value is not None and not _E164.match(value):
+            raise ValueError(f"contact phone {value!r} is not in E.164 form (+49...)")
+        return value
+
+
 class FileConfig(_Model):
     """The shape of config.yaml."""
 
@@ -201,6 +215,7 @@ class FileConfig(_Model):
     dial: Dial = Dial()
     retention: Retention = Retention()
     web: Web = Web()
+    accessibility: Accessibility = Accessibility()
 
 
 class Settings(_Model):

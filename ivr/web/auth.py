@@ -35,8 +35,8 @@ from ivr.web.services import services
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
-PUBLIC_PATHS = ("/login", "/healthz", "/metrics")
-"""Paths anyone may open; /static/ and the signed /voice/ webhooks are public too."""
+PUBLIC_PATHS = ("/login", "/healthz", "/metrics", "/barrierefreiheit")
+"""Paths anyone may open (the accessibility statement too); /static/ and the signed /voice/ webhooks are public too."""
 PUBLIC_PREFIXES = ("/static/", "/voice/")
 TOKEN_PREFIXES = ("/api/",)
 """Paths with their own bearer-token auth: no session, no CSRF."""
@@ -137,8 +137,8 @@ def _local(target: str | None) -> str | None:
     return target.rstrip("?") or None
 
 
-def _landing(user: User) -> str:
-    """The first page after login: the desk list, or the operators' page for operators."""
+def landing(user: User) -> str:
+    """The first page after login and the way home from an error page: the desk list, the simulator for operators."""
     if user.role == "operator" and "operators.simulator" in current_app.view_functions:
         return url_for("operators.simulator")
     return url_for("staff.home")
@@ -182,7 +182,7 @@ def login():
     flask_login.login_user(StaffLogin(token, user))
     session["lang"] = lang or user.ui_lang
     session.permanent = True
-    return redirect(_local(request.args.get("next")) or _landing(user))
+    return redirect(_local(request.args.get("next")) or landing(user))
 
 
 @bp.post("/logout")
