@@ -15,6 +15,15 @@ from tests.support.stores import empty_stores
 
 pytestmark = pytest.mark.browser
 OTHER = {"de": "en", "en": "de"}
+SPILLING = """() => {
+    const edge = window.innerWidth + 1;
+    const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+        (e.classList.length ? '.' + [...e.classList].join('.') : '');
+    return [...document.body.querySelectorAll('*')]
+        .filter(e => e.getBoundingClientRect().right > edge && e.parentElement.getBoundingClientRect().right <= edge)
+        .slice(0, 5).map(e => `${name(e)} (${Math.round(e.getBoundingClientRect().right)} px)`);
+}"""
+"""The outermost elements that reach past the window's right edge."""
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +61,8 @@ def _problems(tab, page: showcase.Page, lang: str, zoom: bool) -> list[str]:
     if zoom:
         wide = tab.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if wide[0] > wide[1] + 1:
-            found.append(f"wider than the window at 200 %: {wide[0]} px in {wide[1]} px")
+            found.append(f"wider than the window at 200 %: {wide[0]} px in {wide[1]} px; "
+                         f"past the edge: {', '.join(tab.evaluate(SPILLING))}")
     found += [f"axe {v['id']} ({v['impact']}): {v['nodes']}" for v in axe_violations(tab)]
     return found
 
