@@ -18,7 +18,9 @@ WORDS: Mapping[str, str] = {
     "call": "☎ incoming call", "connect": "connect {number}",
     "callback": "callback task\ndue within {hours} service hours", "open": "open", "closed": "closed / busy",
     "always": "always", "languages": "languages: {languages}", "no_key": "no key", "wrong_keys": "no / wrong keys",
-    "title": "Hotline flows, version {version}", **DAYS,
+    "title": "Hotline flows, version {version}", "t_say": "say", "t_announcement": "announcement", "t_menu": "menu",
+    "t_goto": "goto", "t_hangup": "hangup", "goes_on": "on to: {node}",
+    "announcement_detail": "the operators' announcement, when one is set", **DAYS,
 }
 """The drawing's words as `ivr flows graph` prints them; a page passes the same keys in its reader's language."""
 
@@ -29,7 +31,8 @@ class Box:
 
     id: str
     label: str
-    kind: str  # start | say | menu | desk | open | closed | hangup
+    kind: str  # start | say | announcement | menu | desk | open | closed | hangup | link (a menu drawn elsewhere)
+    note: str = ""  # the flow's description of the node (a tooltip)
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,18 @@ def _hours(hours: dict[str, list[str]], words: Mapping[str, str]) -> str:
     return "; ".join(f"{'/'.join(days)} {ranges}" for ranges, days in groups.items())
 
 
-def _wrap(text: str, width: int = 34) -> str:
-    return "\n".join(textwrap.wrap(text, width)) if text else ""
+def _wrap(text: str, width: int = 34, lines: int = 3) -> str:
+    return "\n".join(textwrap.wrap(text, width, max_lines=lines, placeholder=" …")) if text else ""
+
+
+def _said(bundle: Bundle, node_say: tuple, lang: str) -> str:
+    """What a node says first, in `lang` (German when the prompt lacks it), placeholders left as they are."""
+    for ref in node_say:
+        texts = bundle.prompts.get(ref.prompt, {})
+        text = texts.get(lang) or texts.get("de")
+        if text:
+            return " ".join(text.split())
+    return ""
 
 
 def layout(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS,
@@ -72,12 +85,14 @@ def layout(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS,
             arrows.append(Arrow(node.id, node.id + "__closed", words["closed"] if node.type is NodeType.DESK
                                 else words["always"]))
             continue
-        title = f"{node.id} ({node.type.value})"
+        title = f"{node.id} ({words.get('t_' + node.type.value, node.type.value)})"
         said = words["languages"].format(languages=", ".join(flow.languages)) if node.language_menu else \
-            ", ".join(ref.prompt for ref in node.say)
-        detail = _wrap(node.description or said)
+            _said(bundle, node.say, lang)
+        if not said and node.type is NodeType.ANNOUNCEMENT:
+            said = words["announcement_detail"]
+        detail = _wrap(said or node.description)
         kind = "say" if node.type is NodeType.GOTO else node.type.value
-        boxes.append(Box(node.id, f"{title}\n{detail}".strip(), kind))
+        boxes.append(Box(node.id, f"{title}\n{detail}".strip(), kind, node.description))
         if node.next:
             arrows.append(Arrow(node.id, node.next))
         keys: OrderedDict[str, list[str]] = OrderedDict()
@@ -91,6 +106,51 @@ def layout(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS,
         if node.on_failure and node.type is NodeType.MENU:
             arrows.append(Arrow(node.id, node.on_failure, words["wrong_keys"], dashed=True))
     return boxes, arrows
+
+
+INLINE_KINDS = {"start", "say", "announcement", "desk"}
+"""Boxes a menu's view follows on from: they pass the caller on without asking (a desk to its two branches)."""
+
+
+def menus(bundle: Bundle) -> list[str]:
+    """The menus of the entry flow, the first one a caller meets first (the views a page offers)."""
+    flow = bundle.flow
+    order, queue = [], [flow.start]
+    while queue:
+        node = flow.nodes.get(queue.pop(0))
+        if node is None or node.id in order:
+            continue
+        order.append(node.id)
+        queue += ([node.next] if node.next else []) + [target.node for _key, target in node.options]
+        queue += [node.no_input.node] if node.no_input else []
+        queue += [node.on_failure] if node.on_failure else []
+    return [n for n in order if flow.nodes[n].type is NodeType.MENU]
+
+
+def view(boxes: list[Box], arrows: list[Arrow], menu: str, first: bool,
+         words: Mapping[str, str] = WORDS) -> tuple[list[Box], list[Arrow]]:
+    """One menu's part of the drawing: the menu, where its keys lead on (through messages to the next menu or
+    desk, a desk with its open and closed branches); other menus as `link` boxes. The `first` menu a caller
+    meets also shows the way from the incoming call to it."""
+    leaving: dict[str, list[Arrow]] = {}
+    for arrow in arrows:
+        leaving.setdefault(arrow.source, []).append(arrow)
+    kinds = {box.id: box.kind for box in boxes}
+    followed, seen = {menu}, {menu}
+    todo = [menu] + (["call"] if first else [])
+    if first:
+        followed.add("call")
+        seen.add("call")
+    while todo:
+        for arrow in leaving.get(todo.pop(), []):
+            seen.add(arrow.target)
+            if kinds.get(arrow.target) in INLINE_KINDS and arrow.target not in followed:
+                followed.add(arrow.target)
+                todo.append(arrow.target)
+    shown = [box if box.id in followed or box.kind != "menu" else
+             Box(box.id, words["goes_on"].format(node=box.label.split("\n")[0]), "link", box.note)
+             for box in boxes if box.id in seen]
+    return shown, [a for a in arrows if a.source in followed and a.target in seen]
 
 
 def mermaid(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, lang: str = "de") -> str:
@@ -120,8 +180,10 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def dot(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, lang: str = "de") -> str:
-    """Graphviz DOT source of the drawing."""
+def dot(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, lang: str = "de",
+        menu: str | None = None, link: str = "") -> str:
+    """Graphviz DOT source of the drawing, or of one `menu`'s part (other menus linked by `link`, e.g.
+    "?view={node}")."""
     style = {"start": "shape=oval, style=filled, fillcolor=\"#eeeeee\"",
              "say": "shape=box, style=rounded",
              "announcement": "shape=box, style=\"rounded,dashed\"",
@@ -129,13 +191,20 @@ def dot(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, la
              "desk": "shape=box, style=\"filled,bold\", fillcolor=\"#ffffff\"",
              "open": "shape=oval, style=filled, fillcolor=\"#d9f2d9\", color=\"#2e7d32\"",
              "closed": "shape=note, style=filled, fillcolor=\"#fff3cd\", color=\"#b7791f\"",
-             "hangup": "shape=doublecircle"}
+             "hangup": "shape=doublecircle",
+             "link": "shape=box, style=\"rounded,dashed,filled\", fillcolor=\"#f3f6fb\", color=\"#1f4e9c\""}
     boxes, arrows = layout(bundle, config, words, lang)
+    if menu is not None:
+        entry = menus(bundle)
+        boxes, arrows = view(boxes, arrows, menu, bool(entry) and entry[0] == menu, words)
     lines = ["digraph hotline {", "  rankdir=LR; nodesep=0.25; ranksep=0.6;",
              f"  label={_quote(words['title'].format(version=bundle.version))}; labelloc=t;",
              "  fontname=\"sans-serif\";", "  node [fontname=\"sans-serif\", fontsize=11];",
              "  edge [fontname=\"sans-serif\", fontsize=10];"]
-    lines += [f"  {b.id} [label={_quote(b.label)}, {style.get(b.kind, 'shape=box')}];" for b in boxes]
+    for b in boxes:
+        extra = f", URL={_quote(link.format(node=b.id))}, target=\"_self\"" if b.kind == "link" and link else ""
+        extra += f", tooltip={_quote(b.note)}" if b.note else ""
+        lines.append(f"  {b.id} [label={_quote(b.label)}, {style.get(b.kind, 'shape=box')}{extra}];")
     for a in arrows:
         attrs = [f"label={_quote(a.label)}"] if a.label else []
         if a.dashed:
@@ -144,11 +213,12 @@ def dot(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, la
     return "\n".join(lines + ["}"]) + "\n"
 
 
-def svg(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, lang: str = "de") -> str:
-    """SVG drawn by Graphviz `dot` (Debian package graphviz)."""
+def svg(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, lang: str = "de",
+        menu: str | None = None, link: str = "") -> str:
+    """SVG drawn by Graphviz `dot` (Debian package graphviz), of everything or of one `menu`'s part."""
     program = shutil.which("dot")
     if program is None:
         raise RuntimeError("Graphviz is not installed (apt-get install graphviz); use --format mermaid")
-    result = subprocess.run([program, "-Tsvg"], input=dot(bundle, config, words, lang), capture_output=True, text=True,
-                            check=True, timeout=60)
+    result = subprocess.run([program, "-Tsvg"], input=dot(bundle, config, words, lang, menu, link),
+                            capture_output=True, text=True, check=True, timeout=60)
     return result.stdout

@@ -1,6 +1,64 @@
-// The phone simulator: drives /operator/simulator/calls over fetch/JSON; reads prompts aloud where it can.
+// The operators' simulator: the menu graph (views and zoom) and the phone, which drives
+// /operator/simulator/run over fetch/JSON and reads prompts aloud where it can.
 (function () {
   "use strict";
+  const graph = document.getElementById("graph");
+  const frame = document.getElementById("flowgraph");
+  const level = document.getElementById("zoom-level");
+  let scale = 1;
+
+  function natural(svg) {  // Graphviz sizes in pt: 1 pt = 4/3 CSS px
+    const box = svg.viewBox.baseVal;
+    return {width: box.width * 4 / 3, height: box.height * 4 / 3};
+  }
+
+  function zoom(to) {
+    const svg = frame.querySelector("svg");
+    if (!svg) return;
+    const size = natural(svg);
+    scale = Math.min(4, Math.max(0.2, to === "fit" ? Math.min(1, (frame.clientWidth - 2) / size.width) : to));
+    svg.style.width = Math.round(size.width * scale) + "px";
+    svg.style.height = Math.round(size.height * scale) + "px";
+    level.textContent = Math.round(scale * 100) + " %";
+  }
+
+  function showView(view) {
+    fetch(graph.dataset.url + "?view=" + encodeURIComponent(view), {credentials: "same-origin"})
+      .then((r) => r.text())
+      .then((html) => {
+        frame.innerHTML = html;
+        zoom(scale);
+        frame.scrollTo(0, 0);
+        const url = new URL(window.location.href);
+        url.searchParams.set("view", view);
+        history.replaceState(null, "", url);
+      });
+  }
+
+  document.getElementById("graph-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    showView(document.getElementById("graph-view").value);
+  });
+  document.getElementById("graph-view").addEventListener("change", (event) => showView(event.target.value));
+  document.querySelectorAll("[data-zoom]").forEach((button) => button.addEventListener("click", () => {
+    const step = {in: scale * 1.25, out: scale / 1.25, reset: 1, fit: "fit"}[button.dataset.zoom];
+    zoom(step);
+  }));
+  frame.addEventListener("keydown", (event) => {
+    const step = {"+": scale * 1.25, "=": scale * 1.25, "-": scale / 1.25, "0": 1}[event.key];
+    if (step !== undefined && !event.ctrlKey && !event.metaKey) { event.preventDefault(); zoom(step); }
+  });
+  frame.addEventListener("click", (event) => {  // a box of another menu: show that menu's view
+    const link = event.target.closest("a");
+    const href = link && (link.getAttribute("href") || link.getAttribute("xlink:href"));
+    if (!href || !href.startsWith("?view=")) return;
+    event.preventDefault();
+    const view = decodeURIComponent(href.slice(6));
+    document.getElementById("graph-view").value = view;
+    showView(view);
+  });
+  zoom(1);
+
   const phone = document.getElementById("phone");
   const base = phone.dataset.base;
   const csrf = phone.dataset.csrf;
@@ -50,7 +108,17 @@
     return languages.has(lang.split("-")[0]) ? lang : "";
   }
 
-  function line(text, cls, lang, prefix) {
+  function step() {  // one numbered step per answer of the hotline: what is heard, then what the caller did
+    const li = document.createElement("li");
+    li.className = "step";
+    const said = document.createElement("ul");
+    said.className = "said";
+    li.append(said);
+    transcript.appendChild(li);
+    return said;
+  }
+
+  function line(list, text, cls, lang, prefix) {
     const li = document.createElement("li");
     if (prefix) li.append(prefix);
     // <bdi>: an Arabic or Persian sentence keeps its own direction (the period and a number in their places)
@@ -59,8 +127,19 @@
     li.append(said);
     if (cls) li.className = cls;
     if (tag(lang)) li.lang = tag(lang);
-    transcript.appendChild(li);
+    list.appendChild(li);
     li.scrollIntoView({block: "nearest"});
+  }
+
+  function acted(text, at) {  // the caller's action, in words, at the end of the last step
+    const last = at || transcript.lastElementChild;
+    if (!last) return;
+    const p = document.createElement("p");
+    p.className = "act";
+    const who = document.createElement("span");
+    who.textContent = phone.dataset.tYou + " ";
+    p.append(who, text);
+    last.append(p);
   }
 
   const controls = () => [...keys, number, byId("sim-send"), byId("sim-wait"), byId("sim-answer"),
@@ -69,14 +148,21 @@
   function show(data) {
     if (data.error) { ending.textContent = data.error; call = null; return; }
     call.setup = data.setup;
-    for (const turn of data.turns.slice(call.shown)) {
-      for (const note of turn.notes || []) line(note, "dial");
+    const first = call.shown === 0;
+    for (const [index, turn] of data.turns.slice(call.shown).entries()) {
+      if (!turn.heard.length && !(turn.notes || []).length && !turn.dialed && !turn.queue) continue;
+      const said = step();
+      if (first && index === 1 && data.chosen) {  // the language the form chose, keyed in the language menu
+        transcript.lastElementChild.previousElementSibling && acted(words(data.chosen),
+                                                                    transcript.lastElementChild.previousElementSibling);
+      }
+      for (const note of turn.notes || []) line(said, note, "note");
       for (const item of turn.heard) {
-        line(item.text, "heard", item.language, item.audio ? "♪ " + item.audio + "  " : "");
+        line(said, item.text, "heard", item.language, item.audio ? "♪ " + item.audio + "  " : "");
         queue = queue.then(() => speak(item));
       }
-      if (turn.dialed) line("→ " + phone.dataset.tDialed + " " + turn.dialed, "dial");
-      if (turn.queue) line("⇢ " + phone.dataset.tQueued + " " + turn.queue, "dial");
+      if (turn.dialed) line(said, "→ " + phone.dataset.tDialed + " " + turn.dialed, "note dial");
+      if (turn.queue) line(said, "⇢ " + phone.dataset.tQueued + " " + turn.queue, "note");
     }
     call.shown = data.turns.length;
     const waits = data.ending ? "end" : data.waits;
@@ -92,9 +178,18 @@
     }
   }
 
+  function words(value) {
+    const t = phone.dataset;
+    if (value === "-") return t.tSilence;
+    if (value === "answered") return t.tAnswered;
+    if (value === "no-answer") return t.tNoAnswer;
+    if (value.endsWith("#") && value.length > 1) return t.tNumber.replace("{number}", value.slice(0, -1));
+    return t.tKey.replace("{key}", value);
+  }
+
   function press(value) {
     if (call === null) return;
-    line("> " + value, "pressed");
+    acted(words(value));
     controls().forEach((el) => { el.disabled = true; });  // one answer at a time, like a phone line
     call.keys.push(value);
     post({setup: call.setup, keys: call.keys}).then(show);
@@ -102,6 +197,7 @@
 
   function hangUp() {
     if (call === null) return;
+    acted(phone.dataset.tHangup);
     controls().forEach((el) => { el.disabled = true; });
     post({setup: call.setup, keys: call.keys, hang_up: true}).then(show);
   }

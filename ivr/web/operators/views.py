@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import jsonify
 from flask import render_template
+from flask import request
 from markupsafe import Markup
 from pydantic import Field
 
@@ -24,6 +25,7 @@ from ivr.flowops.simulator import Turn
 from ivr.flowops.simulator import local_time
 from ivr.web import inputs
 from ivr.web.auth import login_required
+from ivr.web.filters import phone
 from ivr.web.i18n import translate
 from ivr.web.i18n import ui_lang
 from ivr.web.operators import notices  # noqa: F401  (its routes)
@@ -58,29 +60,52 @@ class _Run(inputs.Body):
 
 _calls: OrderedDict[str, tuple[Simulator, Call]] = OrderedDict()
 _lock = threading.Lock()
-_graphs: dict[tuple[str, str], Markup] = {}
+_graphs: dict[tuple[str, str, str], Markup] = {}
+ALL = "all"
+"""The view of the whole drawing at once."""
 
 
-def _graph() -> Markup:
-    """The live drawing in the reader's language: inline SVG (Mermaid text without Graphviz), cached per version."""
+def _graph(view: str) -> Markup:
+    """One view of the live drawing in the reader's language (a menu's part, or "all"): inline SVG at its natural
+    size (the page zooms it), Mermaid text without Graphviz; cached per version, language and view."""
     from ivr.flowops import graph as flowgraph
     from ivr.settings import load_config
 
     svc = services()
     bundle = svc.store.current
     lang = ui_lang()
-    if (bundle.version, lang) not in _graphs:
+    key = (bundle.version, lang, view)
+    if key not in _graphs:
         config = load_config(svc.settings.config_path)
         words = {key: translate(f"wd_{key}" if key in flowgraph.DAYS else f"g_{key}") for key in flowgraph.WORDS}
+        menu = None if view == ALL else view
         try:
-            svg = flowgraph.svg(bundle, config, words, lang)
-            svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype; scale to the page by viewBox
-            svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg width="100%"', svg)
-            _graphs[bundle.version, lang] = Markup(svg)
+            svg = flowgraph.svg(bundle, config, words, lang, menu, "?view={node}")
+            svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
+            svg = svg.replace("<svg ", f'<svg data-view="{view}" ', 1)
+            _graphs[key] = Markup(re.sub(r"<title>[^<]*</title>\n?", "", svg))  # node ids as titles: noise
         except RuntimeError:
             drawn = flowgraph.mermaid(bundle, config, words, lang)
-            _graphs[bundle.version, lang] = Markup("<pre>") + drawn + Markup("</pre>")
-    return _graphs[bundle.version, lang]
+            _graphs[key] = Markup("<pre>") + drawn + Markup("</pre>")
+    return _graphs[key]
+
+
+def _views() -> list[tuple[str, str]]:
+    from ivr.flowops import graph as flowgraph
+
+    menus = flowgraph.menus(services().store.current)
+    return [(m, translate("sim_view_menu", node=m)) for m in menus] + [(ALL, translate("sim_view_all"))]
+
+
+def _view() -> str:
+    views = [v for v, _name in _views()]
+    asked = request.args.get("view", "")
+    return asked if asked in views else views[0]
+
+
+def _desk_name(desk: str) -> str:
+    names = services().settings.desks[desk].name
+    return names.get(ui_lang()) or names.get("de") or desk
 
 
 @bp.get("/simulator")
@@ -90,8 +115,17 @@ def simulator():
     svc = services()
     bundle = svc.store.current
     languages = [(lid, bundle.languages[lid].name) for lid in bundle.flow.languages]
-    return render_template("operators/simulator.html", graph=_graph(), version=bundle.version,
-                           languages=languages, desks=sorted(svc.settings.desks))
+    desks = sorted(((d, _desk_name(d)) for d in svc.settings.desks), key=lambda pair: pair[1].lower())
+    view = _view()
+    return render_template("operators/simulator.html", graph=_graph(view), view=view, views=_views(),
+                           version=bundle.version, languages=languages, desks=desks)
+
+
+@bp.get("/simulator/graph")
+@login_required(roles=OPERATING_ROLES)
+def graph():
+    """One view of the drawing, for the page to swap in without reloading the phone."""
+    return _graph(_view())
 
 
 def _turn(turn: Turn) -> dict[str, Any]:
@@ -145,10 +179,11 @@ def _keep(setup: dict[str, Any], keys: list[str], sim: Simulator, call: Call) ->
 
 
 def _describe(ending: Ending) -> str:
-    """Where the call ended, in the interface language."""
+    """Where the call ended, in the interface language (the desk by its name, the number as people read it)."""
     key = {"transferred": "sim_end_transferred", "callback": "sim_end_callback", "answered": "sim_end_answered"}.get(
         ending.kind, "sim_end_hung_up_at" if ending.desk else "sim_end_hung_up")
-    return translate(key).format(desk=ending.desk, number=ending.number, person=ending.person)
+    desk = _desk_name(ending.desk) if ending.desk in services().settings.desks else ending.desk
+    return translate(key).format(desk=desk, number=phone(ending.number) if ending.number else "", person=ending.person)
 
 
 @bp.post("/simulator/run")
@@ -171,7 +206,8 @@ def run():
     except ValueError as exc:
         return jsonify(error=str(exc)), 400
     turns = [_turn(t) for t in call.turns]
-    result: dict[str, Any] = {"setup": setup, "turns": turns, "waits": call.last.waits}
+    chosen = sim.language_key(setup["lang"]) if setup["lang"] else None
+    result: dict[str, Any] = {"setup": setup, "turns": turns, "waits": call.last.waits, "chosen": chosen}
     if data.hang_up or call.last.waits == "end":
         if call.last.waits == "dial":
             call.press("completed")

@@ -37,3 +37,21 @@ def test_svg_is_one_drawing_with_every_desk(tmp_path):
     texts = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
     for name in ("Ausländerbehörde", "Allgemeine Information", "connect +492027476330", "callback task"):
         assert name in texts
+
+
+def test_a_menus_view_shows_where_its_keys_lead():
+    from ivr.cli.flows import _current
+    from ivr.flowops import graph
+
+    bundle, config = _current()
+    assert graph.menus(bundle) == ["language", "who", "topic", "status", "jobcenter"]
+    boxes, arrows = graph.view(*graph.layout(bundle, config), "who", first=False)
+    kinds = {box.id: box.kind for box in boxes}
+    assert kinds["who"] == "menu" and kinds["topic"] == "link" and kinds["desk_info"] == "desk"
+    assert kinds["desk_info__closed"] == "closed" and "call" not in kinds and "language" not in kinds
+    assert {(a.source, a.target, a.label) for a in arrows} >= {("who", "topic", "1"),
+                                                               ("desk_info", "desk_info__closed", "closed / busy")}
+    assert not [a for a in arrows if a.source == "topic"]  # another menu's keys belong to its own view
+    first, _ = graph.view(*graph.layout(bundle, config), "language", first=True)
+    assert [b.id for b in first][:3] == ["call", "greeting", "language"]
+    assert next(b for b in first if b.id == "who").label == "on to: who (menu)"

@@ -39,12 +39,12 @@ def test_operator_calls_through_the_page_api(app, login):
     assert "الرقم" in " ".join(h["text"] for h in step["turns"][-1]["heard"])
     end = run(["1", "3", "1", "1"], hang_up=True).get_json()
     assert (end["ending"], end["kind"], end["desk"], end["number"]) == (
-        "Rückrufauftrag für Stelle zebera (Rückruf an +4917612345678)", "callback", "zebera", "+4917612345678")
+        "Rückrufauftrag für zebera (Jobcenter), Rückruf an 0176 1234 5678", "callback", "zebera", "+4917612345678")
     assert "Telefon-Simulator" in html and "Nummer eingeben" in html
     english = client.get("/operator/simulator?lang=en").get_data(as_text=True)  # the workbench's second language
     assert "Phone simulator" in english and "Enter a number" in english and "Nummer eingeben" not in english
     end = run(["1", "3", "1", "1"], hang_up=True).get_json()
-    assert end["ending"] == "callback task for desk zebera (call back +4917612345678)"
+    assert end["ending"] == "callback task for zebera (Jobcenter, refugees), call back 0176 1234 5678"
     client.get("/operator/simulator?lang=de")
     assert run([], setup=None).status_code == 200  # an empty setup means now, the default caller, no closures
     bad = client.post("/operator/simulator/run", json={"setup": {"closed": ["nowhere"]}}, headers=headers)
@@ -112,9 +112,25 @@ def test_the_phone_waits_in_a_queue_desk_and_a_simulated_person_answers(login):
     assert notes[0].startswith("☏ sim-info-ar (ar) bekommt den Anruf angeboten: «Hotline, Allgemeine Information, "
                                "Arabisch")  # in the interface language
     assert notes[1] == "✓ sim-info-ar drückt die 1: angenommen nach 15 s in der Warteschlange"
-    assert answered["ending"] == "angenommen von sim-info-ar (Stelle info, Warteschlange)"
+    assert answered["ending"] == "angenommen von sim-info-ar – Allgemeine Information, Warteschlange"
     assert answered["kind"] == "answered"
     left = run(["0", "1"], hang_up=True).get_json()  # 1 while waiting: out of the queue into the callback capture
     assert left["turns"][-1]["notes"] == ["⇠ aus der Warteschlange nach 0 s (QueueResult leave)"]
     bad = run([], setup={"agents": "zebera:de"})
     assert bad.status_code == 400 and "not a queue desk" in bad.get_json()["error"]
+
+
+def test_the_graph_one_menu_at_a_time_in_the_interface_language(login):
+    client = login("operator")
+    page = client.get("/operator/simulator").get_data(as_text=True)  # the first menu a caller meets
+    assert 'data-view="language"' in page and "☎ eingehender Anruf" in page and "weiter: who (Menü)" in page
+    assert '<option value="topic" >Menü topic</option>' in page or '>Menü topic</option>' in page
+    topic = client.get("/operator/simulator/graph?view=topic").get_data(as_text=True)
+    assert topic.startswith("<svg") and 'data-view="topic"' in topic
+    assert "Ausländerbehörde" in topic and "Rückrufauftrag" in topic and "incoming call" not in topic
+    assert 'href="?view=status"' in topic  # another menu: a link to its view
+    english = client.get("/operator/simulator/graph?view=topic&lang=en").get_data(as_text=True)
+    assert "Immigration office" in english and "callback task" in english and "on to: status (menu)" in english
+    whole = client.get("/operator/simulator/graph?view=all&lang=de").get_data(as_text=True)
+    assert all(name in whole for name in ("Ausländerbehörde", "Allgemeine Information", "eingehender Anruf"))
+    assert client.get("/operator/simulator/graph?view=nowhere").get_data(as_text=True).count('data-view="language"')
