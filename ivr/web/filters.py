@@ -19,11 +19,14 @@ def local(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return value.astimezone(services().tz).strftime(fmt) if value else "–"
 
 
-def when(value: datetime | None) -> str:
-    """A stored instant, short and with its weekday: `Mi 02.12. 16:00` in German, `Wed 2 Dec 16:00` in English."""
+def when(value: datetime | None, today: bool = False) -> str:
+    """A stored instant, short and with its weekday: `Mi 02.12. 16:00` in German, `Wed 2 Dec 16:00` in English;
+    with `today`, an instant of today as `heute 16:00`/`today 16:00`."""
     if value is None:
         return "–"
     at = value.astimezone(services().tz)
+    if today and at.date() == services().clock().astimezone(services().tz).date():
+        return translate("dl_today", at=f"{at:%H:%M}")
     if ui_lang() == "de":  # Babel's German weekday abbreviation ends in a dot ("Mi."): the list writes "Mi"
         return f"{format_datetime(at, 'EEE', locale='de').rstrip('.')} {at:%d.%m. %H:%M}"
     return format_datetime(at, "EEE d MMM HH:mm", locale="en")

@@ -25,6 +25,11 @@ def test_when_shows_the_weekday_and_a_short_date_in_the_interface_language(app):
     at = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # Wednesday 16:00 in Berlin
     assert _shown(app, "{{ a | when }}|{{ b | when }}", a=at, b=None) == "Mi 02.12. 16:00|–"
     assert _shown(app, "{{ a | when }}", "en", a=at) == "Wed 2 Dec 16:00"
+    clock = app.extensions["ivr"].clock
+    today = clock().replace(hour=12, minute=30, tzinfo=UTC)
+    assert _shown(app, "{{ a | when(today=True) }}|{{ b | when(today=True) }}", a=today, b=at) \
+        == f"heute {today.astimezone(app.extensions['ivr'].tz):%H:%M}|Mi 02.12. 16:00"
+    assert _shown(app, "{{ a | when(today=True) }}", "en", a=today).startswith("today ")
 
 
 def test_phone_numbers_german_nationally_others_internationally_withheld_named(app):
