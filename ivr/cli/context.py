@@ -62,9 +62,10 @@ def with_dev_secrets(environ: Mapping[str, str]) -> tuple[dict[str, str], Path |
     return env, path if filled else None
 
 
-def setting_error(exc: ConfigError, environ: Mapping[str, str] | None = None) -> InputError:
+def setting_error(exc: ConfigError, environ: Mapping[str, str] | None = None, *, dev_secrets: bool = True
+                  ) -> InputError:
     """The click error for settings that failed to load: one line for each problem, naming the variable (and
-    what to set it to) or the file and line."""
+    what to set it to) or the file and line; `dev_secrets`: the command would take `ivr dev`'s secrets."""
     env = os.environ if environ is None else environ
     lines = []
     for problem in exc.problems:
@@ -72,8 +73,9 @@ def setting_error(exc: ConfigError, environ: Mapping[str, str] | None = None) ->
             lines.append(str(problem))
         elif problem.message.endswith(" is required but not set") and problem.message.split()[0] in REQUIRED_SECRETS:
             name = problem.message.split()[0]
-            lines.append(f"{name} is not set ({REQUIRED_SECRETS[name]}; ./dev run writes development secrets "
-                         f"into {dev_secrets_path(env)})")
+            where = (f"./dev run writes development secrets into {dev_secrets_path(env)}" if dev_secrets
+                     else "a service takes it from the environment only")
+            lines.append(f"{name} is not set ({REQUIRED_SECRETS[name]}; {where})")
         else:
             lines.append(problem.message)
     return InputError("\n".join(lines) or "invalid settings")
@@ -97,7 +99,7 @@ class Context:
             try:
                 settings = load_settings(env, secrets=secrets)
             except ConfigError as exc:
-                raise setting_error(exc, env) from None
+                raise setting_error(exc, env, dev_secrets=self.dev_secrets) from None
             if used is not None:
                 click.echo(f"using development secrets from {used}", err=True)
             self._container = Container(settings)

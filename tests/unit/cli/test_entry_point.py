@@ -64,7 +64,8 @@ def test_the_worker_takes_its_secrets_from_the_environment_only(run, tmp_path):
     _dev_secrets(tmp_path)
     result = run("worker", "--burst")
     assert result.returncode == 2
-    assert result.stderr.startswith("Error: TWILIO_AUTH_TOKEN is not set (")
+    assert result.stderr.startswith("Error: TWILIO_AUTH_TOKEN is not set (the auth token of the Twilio account; a "
+                                    "service takes it from the environment only)\n")
 
 
 def test_unreadable_development_secrets_are_one_line(run, tmp_path):

@@ -43,9 +43,10 @@ def test_the_interface_never_calls_a_desk_anything_else(lang):
     assert sum(word.lower() in t.lower() for t in texts) >= 10  # the word is there, used throughout
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "flows").glob("*.yaml")) + [ROOT / "README.md"]
-                         + sorted((ROOT / "docs").glob("*.md")), ids=lambda p: p.name)
-def test_flows_and_docs_never_call_a_desk_anything_else(path):
+@pytest.mark.parametrize("path", sorted((ROOT / "flows").glob("*.yaml")) + [ROOT / "README.md", ROOT / "config.yaml"]
+                         + sorted((ROOT / "docs").glob("*.md")) + sorted((ROOT / "ivr" / "templates").rglob("*.html")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_flows_docs_and_pages_never_call_a_desk_anything_else(path):
     text = re.sub(r"\n## Words we use\n.*?(?=\n## )", "", path.read_text(), flags=re.DOTALL)  # names them once
     found = [line for line in text.splitlines() if FORBIDDEN.search(line)]
     assert found == []
