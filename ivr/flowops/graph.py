@@ -197,7 +197,8 @@ def dot(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, la
     if menu is not None:
         entry = menus(bundle)
         boxes, arrows = view(boxes, arrows, menu, bool(entry) and entry[0] == menu, words)
-    lines = ["digraph hotline {", "  rankdir=LR; nodesep=0.25; ranksep=0.6;",
+    chain = menu is not None and all(len({a.target for a in arrows if a.source == b.id}) <= 1 for b in boxes)
+    lines = ["digraph hotline {", f"  rankdir={'TB' if chain else 'LR'}; nodesep=0.25; ranksep=0.6;",  # a chain: down
              f"  label={_quote(words['title'].format(version=bundle.version))}; labelloc=t;",
              "  fontname=\"sans-serif\";", "  node [fontname=\"sans-serif\", fontsize=11];",
              "  edge [fontname=\"sans-serif\", fontsize=10];"]
