@@ -34,12 +34,13 @@ def _headers(exc: HTTPException) -> list[tuple[str, str]]:
 
 
 def back() -> str | None:
-    """The page of this site the reader came from (path and query), unless it is this very page; else None."""
+    """The page of this site the reader came from (path and query), unless it is the failing address itself (say,
+    in the other language); else None."""
     parts = urlsplit(request.referrer or "")
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     if parts.scheme not in ("http", "https") or parts.netloc != request.host or not path.startswith("/"):
         return None
-    if path.startswith("//") or "\\" in path or not path.isprintable() or path == request.full_path.rstrip("?"):
+    if path.startswith("//") or "\\" in path or not path.isprintable() or parts.path == request.path:
         return None
     return path
 

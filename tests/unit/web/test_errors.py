@@ -110,3 +110,51 @@ def test_voice_webhooks_keep_werkzeugs_answers(client):
     assert response.status_code == 404
     assert "<title>404 Not Found</title>" in response.get_data(as_text=True)
     assert client.post("/voice/incoming").status_code == 403  # unsigned: refused as before, not a page
+
+
+def _ways(response) -> list[tuple[str, str]]:
+    """The links of an error page's way back: (href, text)."""
+    html = response.get_data(as_text=True)
+    actions = html[html.index('<p class="actions">'):]
+    return re.findall(r'<a class="button" href="([^"]*)">([^<]*)</a>', actions[:actions.index("</p>")])
+
+
+@pytest.mark.parametrize(("referrer", "ways"), [
+    ("http://localhost/staff/desks/zebera?show=now", [("/staff/desks/zebera?show=now", "← Zurück zur vorigen Seite"),
+                                                      ("/staff/", "Zur Startseite")]),
+    (None, [("/staff/", "Zur Startseite")]),  # anna's start page (it opens her one desk's list)
+    ("https://evil.example/staff/desks/zebera", [("/staff/", "Zur Startseite")]),  # another site
+    ("http://localhost//evil.example/x", [("/staff/", "Zur Startseite")]),  # a path that leaves the site
+    ("http://localhost/admin/users/?lang=de", [("/staff/", "Zur Startseite")]),  # the failing page itself
+])
+def test_an_error_page_offers_the_page_before_and_the_start_page(people, referrer, ways):
+    anna = people("anna")
+    headers = {"Referer": referrer} if referrer else {}
+    response = anna.get("/admin/users/", headers=headers)
+    assert response.status_code == 403
+    assert [(href.replace("&amp;", "&"), text) for href, text in _ways(response)] == ways
+
+
+def test_an_operators_start_page_is_the_simulator_and_a_strangers_the_login(people, client):
+    olga = people("olga", role="operator", desks=())
+    assert _ways(olga.get("/staff/nowhere")) == [("/operator/simulator", "Zur Startseite")]
+    response = client.get("/static/nothing.css?lang=en")  # a public path: no login needed to get its 404
+    assert response.status_code == 404
+    assert _page(response)[:2] == ("en", "Page not found")
+    assert _ways(response) == [("/login", "To the login page")]
+
+
+def test_a_crash_offers_the_way_back_in_the_readers_language(app, people):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def crash():
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/staff/crash", "crash", crash)
+    anna = people("anna")
+    response = anna.get("/staff/crash?lang=en", headers={"Referer": "http://localhost/staff/desks/zebera"})
+    assert response.status_code == 500
+    assert _page(response)[:2] == ("en", "Internal error")
+    assert _ways(response) == [("/staff/desks/zebera", "← Back to the previous page"),
+                               ("/staff/", "To the start page")]
+    assert 'aria-current="true">My desks</a>' not in response.get_data(as_text=True)  # no endpoint: none is current
