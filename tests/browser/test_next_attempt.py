@@ -32,19 +32,19 @@ def task_id(accounts):
 
 def test_the_list_tells_when_the_next_attempt_may_be_made(login, task_id, accounts):
     anna = login("anna")
-    row = anna.locator("table.tasks tbody tr").filter(has_text="+4917612345678")
+    row = anna.locator("table.tasks tbody tr").filter(has_text="0176 1234 5678")
     expect(row.locator(".next-attempt")).to_have_count(0)  # nobody tried yet: now suits
-    row.get_by_role("link", name="+4917612345678").click()
+    row.get_by_role("link", name="0176 1234 5678").click()
     anna.get_by_role("button", name="Übernehmen").click()
     anna.get_by_label("Nicht erreicht").check()
-    anna.get_by_role("button", name="Speichern").click()  # the suggested time: two service hours later
+    anna.get_by_role("button", name="Speichern", exact=True).click()  # the suggested time: two service hours later
     expect(anna.get_by_role("status")).to_have_text("Gespeichert.")
     anna.get_by_role("link", name="Zurück").click()
-    expect(row.locator(".next-attempt")).to_have_text("nächster Versuch: 25.11.2026 10:10")
+    expect(row.locator(".next-attempt")).to_have_text("nächster Versuch: heute 10:10")
     with accounts.engine.begin() as conn:  # the caller chose the afternoon
         conn.execute(sa.update(callbacks).where(callbacks.c.id == task_id).values(window="afternoon"))
     anna.reload()
-    expect(row.locator(".next-attempt")).to_have_text("nächster Versuch: 25.11.2026 12:00")
+    expect(row.locator(".next-attempt")).to_have_text("nächster Versuch: heute 12:00")
     shoot(anna, "desk-list-next-attempt")
     assert axe_violations(anna) == []
     accounts.clock.set("2026-11-25 12:30")
