@@ -103,5 +103,6 @@ def test_the_page_in_english_and_at_200_percent(page):
     expect(page.locator("#closure-desk option").first).to_have_text("Whole house (every desk)")
     zoomed(page)
     assert axe_violations(page) == []
+    shoot(page, "operator-notices-en-200")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"]  # no sideways scrolling at 200 %

@@ -107,6 +107,7 @@ def test_the_graph_is_readable_at_1366_px_one_menu_at_a_time(browser, operator):
     expect(graph).to_contain_text("Rückrufauftrag")
     expect(graph).not_to_contain_text("incoming call")
     assert page.evaluate(SMALLEST_FONT) >= 12
+    shoot(page, "operator-simulator-topic")
     # another menu's box leads to its view
     page.locator(".flowgraph svg a", has_text="weiter: status").click()
     expect(page.locator(".flowgraph svg")).to_have_attribute("data-view", "status")
