@@ -29,6 +29,7 @@ from ivr.web.filters import when
 from ivr.web.i18n import translate
 from ivr.web.i18n import ui_lang
 from ivr.web.services import services
+from ivr.web.workbench import desklist
 from ivr.web.workbench.desklist import add_window
 from ivr.web.workbench.views import _tz
 from ivr.web.workbench.views import audit_view
@@ -178,18 +179,14 @@ def _next_problem(form: AttemptForm, chosen: datetime | None, now: datetime) -> 
 
 
 def next_task(desk: str, user, after: int) -> int | None:
-    """The desk's next task to work, in the list's order ("due": those workable now first, by due time): the first
-    that may be worked now and nobody else holds, other than task `after`; None when none is left."""
+    """The desk's next task to work, in the desk list's order ("due": those workable now first, by due time): the
+    first that may be worked now and nobody else holds, other than task `after`; None when none is left."""
     svc = services()
-    now = svc.clock()
     with svc.engine.connect() as conn:
         rows = worklist.open_tasks(conn, [desk])
-    schedule = svc.schedules.get(desk)
-    for row in rows:
-        if row["id"] == after or row["holder_id"] not in (None, user.id):
-            continue
-        ranges = attempts.window_ranges(svc.settings.desks.get(desk), row.get("window"))
-        if schedule is None or attempts.next_from(schedule, ranges, row, now) is None:
+    desklist.prepare(rows, desk, svc.clock())  # each row's `ready`, as the list shows it
+    for row in worklist.arranged(rows, "due"):
+        if row["ready"] and row["id"] != after and row["holder_id"] in (None, user.id):
             return row["id"]
     return None
 
