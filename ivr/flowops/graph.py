@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import textwrap
 from collections import OrderedDict
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -66,9 +67,10 @@ def _said(bundle: Bundle, node_say: tuple, lang: str) -> str:
     return ""
 
 
-def layout(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS,
-           lang: str = "de") -> tuple[list[Box], list[Arrow]]:
-    """The boxes and arrows of the entry flow (desk names in `lang`); several keys to one place share an arrow."""
+def layout(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, lang: str = "de",
+           number: Callable[[str], str] = str) -> tuple[list[Box], list[Arrow]]:
+    """The boxes and arrows of the entry flow (desk names in `lang`, transfer numbers as `number` writes them);
+    several keys to one place share an arrow."""
     flow = bundle.flow
     boxes = [Box("call", words["call"], "start")]
     arrows = [Arrow("call", flow.start)]
@@ -78,7 +80,7 @@ def layout(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS,
             name = desk.name.get(lang) or desk.name.get("de") or node.desk or ""
             boxes.append(Box(node.id, f"{name}\n{_hours(desk.hours, words)}", "desk"))
             if node.type is NodeType.DESK:
-                boxes.append(Box(node.id + "__open", words["connect"].format(number=desk.number), "open"))
+                boxes.append(Box(node.id + "__open", words["connect"].format(number=number(desk.number)), "open"))
                 arrows.append(Arrow(node.id, node.id + "__open", words["open"]))
             boxes.append(Box(node.id + "__closed", words["callback"].format(hours=desk.callback_promise_hours),
                              "closed"))
@@ -181,7 +183,7 @@ def _quote(text: str) -> str:
 
 
 def dot(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, lang: str = "de",
-        menu: str | None = None, link: str = "") -> str:
+        menu: str | None = None, link: str = "", number: Callable[[str], str] = str) -> str:
     """Graphviz DOT source of the drawing, or of one `menu`'s part (other menus linked by `link`, e.g.
     "?view={node}")."""
     style = {"start": "shape=oval, style=filled, fillcolor=\"#eeeeee\"",
@@ -193,7 +195,7 @@ def dot(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, la
              "closed": "shape=note, style=filled, fillcolor=\"#fff3cd\", color=\"#b7791f\"",
              "hangup": "shape=doublecircle",
              "link": "shape=box, style=\"rounded,dashed,filled\", fillcolor=\"#f3f6fb\", color=\"#1f4e9c\""}
-    boxes, arrows = layout(bundle, config, words, lang)
+    boxes, arrows = layout(bundle, config, words, lang, number)
     if menu is not None:
         entry = menus(bundle)
         boxes, arrows = view(boxes, arrows, menu, bool(entry) and entry[0] == menu, words)
@@ -215,11 +217,11 @@ def dot(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, la
 
 
 def svg(bundle: Bundle, config: FileConfig, words: Mapping[str, str] = WORDS, lang: str = "de",
-        menu: str | None = None, link: str = "") -> str:
+        menu: str | None = None, link: str = "", number: Callable[[str], str] = str) -> str:
     """SVG drawn by Graphviz `dot` (Debian package graphviz), of everything or of one `menu`'s part."""
     program = shutil.which("dot")
     if program is None:
         raise RuntimeError("Graphviz is not installed (apt-get install graphviz); use --format mermaid")
-    result = subprocess.run([program, "-Tsvg"], input=dot(bundle, config, words, lang, menu, link),
+    result = subprocess.run([program, "-Tsvg"], input=dot(bundle, config, words, lang, menu, link, number),
                             capture_output=True, text=True, check=True, timeout=60)
     return result.stdout

@@ -80,7 +80,7 @@ def _graph(view: str) -> Markup:
         words = {key: translate(f"wd_{key}" if key in flowgraph.DAYS else f"g_{key}") for key in flowgraph.WORDS}
         menu = None if view == ALL else view
         try:
-            svg = flowgraph.svg(bundle, config, words, lang, menu, "?view={node}")
+            svg = flowgraph.svg(bundle, config, words, lang, menu, "?view={node}", phone)
             svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
             svg = svg.replace("<svg ", f'<svg data-view="{view}" ', 1)
             _graphs[key] = Markup(re.sub(r"<title>[^<]*</title>\n?", "", svg))  # node ids as titles: noise

@@ -131,6 +131,7 @@ def test_the_graph_one_menu_at_a_time_in_the_interface_language(login):
     assert 'href="?view=status"' in topic  # another menu: a link to its view
     english = client.get("/operator/simulator/graph?view=topic&lang=en").get_data(as_text=True)
     assert "Immigration office" in english and "callback task" in english and "on to: status (menu)" in english
+    assert "connect 0202 " in english and "+49202" not in english  # numbers as people read them
     whole = client.get("/operator/simulator/graph?view=all&lang=de").get_data(as_text=True)
     assert all(name in whole for name in ("Ausländerbehörde", "Allgemeine Information", "eingehender Anruf"))
     assert client.get("/operator/simulator/graph?view=nowhere").get_data(as_text=True).count('data-view="language"')
