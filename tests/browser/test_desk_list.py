@@ -25,7 +25,7 @@ LATER = (3, 8, 15, 21, 30)
 """Tasks whose next attempt is set for Monday (the spacing after a failed attempt)."""
 LANGUAGES = ("de", "ar", "tr", "uk", "fa", "en", "ru")
 MESSAGES = (1, 2, 9)
-"""Tasks with a voice message."""
+"""Tasks with a voice message: stored here (ready), deleted by the retention rules, its file lost."""
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +46,15 @@ def seeded(accounts):
             values = {}
             if n in LATER:
                 values.update(attempts=1, next_attempt_at=now + timedelta(days=5, hours=-1))  # Monday 08:00
-            if n in MESSAGES:
-                values["recording_path"] = f"{task_id}-RE{n}.wav"
+            if n == 1:
+                stored = stack.tmp / "instance" / "recordings" / f"{task_id}-RE{n}.wav"
+                stored.parent.mkdir(parents=True, exist_ok=True)
+                stored.write_bytes(b"RIFF-test")
+                values["recording_path"] = stored.name
+            elif n == 2:
+                values["recording_sid"] = f"RE{n:032d}"  # deleted: the sid stays, the message is gone
+            elif n == 9:
+                values["recording_path"] = f"{task_id}-lost.wav"
             if values:
                 conn.execute(callbacks_table.update().where(callbacks_table.c.id == task_id).values(**values))
             ids.append(task_id)
@@ -131,9 +138,12 @@ def test_a_voice_message_is_one_link_to_the_task_and_no_player(login, seeded):
     expect(anna.locator("table.tasks audio")).to_have_count(0)
     voice = anna.locator("table.tasks a.voice")
     expect(voice).to_have_count(len(MESSAGES))
-    row = _rows(anna).filter(has=anna.locator("a.voice")).first
-    expect(row.locator("a, button, audio, [tabindex]")).to_have_count(2)  # the task and its message
-    voice.first.click()
+    for phone, state in (("0151 0000 0001", "▶ Nachricht"), ("0151 0000 0002", "Nachricht gelöscht"),
+                         ("0151 0000 0009", "Nachricht nicht verfügbar")):
+        row = _rows(anna).filter(has=anna.get_by_role("link", name=phone, exact=True))
+        expect(row.locator("td").nth(6)).to_have_text(f"{state}".replace("Nachricht", f"Nachricht · {phone}"))
+        expect(row.locator("a, button, audio, [tabindex]")).to_have_count(2)  # the task and its message
+    anna.locator("a.voice-ready").click()
     expect(anna).to_have_url(re.compile(r"/staff/tasks/\d+#message$"))
 
 

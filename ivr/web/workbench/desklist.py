@@ -12,6 +12,7 @@ from babel import Locale
 from ivr.core import csvcells
 from ivr.hotline import attempts
 from ivr.hotline import promises
+from ivr.hotline import recordings
 from ivr.hotline import worklist
 from ivr.hotline.users import User
 from ivr.web.filters import local
@@ -50,6 +51,7 @@ def prepare(rows: list[dict[str, Any]], desk: str, now: datetime) -> None:
         row["next_from"] = attempts.next_from(  # the spacing after the last attempt, then the caller's window
             schedule, attempts.window_ranges(svc.settings.desks.get(desk), row.get("window")), row, now)
         row["ready"] = row["next_from"] is None
+        row["voice_state"] = recordings.state(svc.settings, row)  # the list says what the task page will show
         add_window(row, now)
 
 

@@ -10,7 +10,7 @@ from tests.support.clock import berlin
 
 
 def _hints(page: str) -> list[str]:
-    return re.findall(r'class="small next-attempt">[^<]*: (\w\w [0-9.: ]+)</span>', page)
+    return re.findall(r'class="small next-attempt">[^<]*: (\w+ [0-9.: ]+)</span>', page)
 
 
 def test_the_list_tells_when_the_next_attempt_may_be_made(people, make_task, engine, clock):
@@ -26,6 +26,6 @@ def test_the_list_tells_when_the_next_attempt_may_be_made(people, make_task, eng
                      .values(attempts=1, next_attempt_at=berlin("2026-11-27 13:00"), window="afternoon"))
     page = people("anna").get("/staff/desks/zebera").get_data(as_text=True)
     # due order: the morning caller on Monday morning, the spaced one at 15:30, the third now (no hint)
-    assert _hints(page) == ["Mo 30.11. 08:00", "Fr 27.11. 15:30"]
+    assert _hints(page) == ["Mo 30.11. 08:00", "heute 15:30"]
     clock.set("2026-11-27 15:45")
     assert _hints(people("bert").get("/staff/desks/zebera").get_data(as_text=True)) == ["Mo 30.11. 08:00"]
