@@ -130,7 +130,8 @@ def graph():
 
 def _turn(turn: Turn) -> dict[str, Any]:
     return {"heard": [{"text": h.text, "language": h.language, "audio": h.audio} for h in turn.heard],
-            "waits": turn.waits, "dialed": turn.dialed, "queue": turn.queue, "notes": [_note(n) for n in turn.notes]}
+            "waits": turn.waits, "dialed": phone(turn.dialed) if turn.dialed else None, "queue": turn.queue,
+            "notes": [_note(n) for n in turn.notes]}
 
 
 def _note(note: str) -> str:
