@@ -114,6 +114,10 @@ def test_choices_and_orders_are_links_that_keep_each_other_and_say_which_is_on(l
     expect(anna).to_have_url(re.compile(r"show=mine&sort=received$"))
     expect(anna.get_by_role("columnheader", name="Eingang")).to_have_attribute("aria-sort", "ascending")
     expect(_rows(anna)).to_have_count(2)
+    anna.get_by_role("link", name="English", exact=True).click()  # the language switch keeps the choice and order
+    expect(anna).to_have_url(re.compile(r"show=mine&sort=received&lang=en$|lang=en&show=mine&sort=received$"))
+    expect(anna.get_by_role("link", name="claimed by me 2")).to_have_attribute("aria-current", "page")
+    anna.get_by_role("link", name="Deutsch", exact=True).click()
 
     now_link = choices.get_by_role("link", name=re.compile(r"^fällig jetzt \d+$"))
     count = int(now_link.inner_text().split()[-1])
