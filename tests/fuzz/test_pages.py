@@ -24,7 +24,7 @@ PAGES = settings(FUZZ, max_examples=600)
 SKIPPED = {"static", "index", "auth.login", "auth.logout", "health.healthz", "metrics.metrics", "operators.run"}
 """Not fuzzed here: public or JSON (tests/fuzz/test_api.py), ending the session, or the login (its own tests)."""
 FIELDS = {
-    "staff.home": [], "staff.desk": ["sort"], "staff.export": [], "staff.task": [], "staff_calls.recording": [],
+    "staff.home": [], "staff.desk": ["sort", "show"], "staff.export": [], "staff.task": [], "staff_calls.recording": [],
     "staff.claim": [], "staff.release": [], "staff_calls.call": [],
     "staff.attempt": ["outcome", "note", "then", "next_at"], "staff.forward": ["desk", "note"],
     "oversight.overview": [], "oversight.search": ["phone"],
