@@ -331,6 +331,29 @@ def check_env_rates(env: Mapping[str, str]) -> list[Problem]:
 
 def env_log_format(environ: Mapping[str, str] | None = None) -> LogFormat:
     """IVR_LOG_FORMAT: "json" for one JSON object a line, anything else plain; for code that logs before any
+def check_redis_url(url: str | None) -> list[Problem]:
+    """A problem when REDIS_URL is set to something that is not a Redis URL (ivr.store.breaker.connect's forms)."""
+    if not url or re.match(r"^(redis|rediss|unix|redis\+sentinel)://.", url):
+        return []
+    return [Problem("environment", 0, "REDIS_URL is not a Redis URL: use redis://host:6379/0, rediss://…, unix://… "
+                                      "or redis+sentinel://host:26379/mymaster/0")]
+
+
+def check_env_rates(env: Mapping[str, str]) -> list[Problem]:
+    """A problem for each variable of ENV_RATES that is set but not a rate Flask-Limiter takes."""
+    problems = []
+    for name in ENV_RATES:
+        raw = env.get(name, "").strip()
+        try:
+            if raw:
+                parse_rate(raw)
+        except ValueError:
+            problems.append(Problem("environment", 0, f"{name} must be a rate like '20 per minute'"))
+    return problems
+
+
+def env_log_format(environ: Mapping[str, str] | None = None) -> LogFormat:
+    """IVR_LOG_FORMAT: "json" for one JSON object a line, anything else plain; for code that logs before any
 def check_database_url(url: str) -> list[Problem]:
     """A problem when DATABASE_URL is not a URL of a database SQLAlchemy knows (the URL is not repeated: it may
     hold a password)."""
@@ -455,7 +478,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, secrets: bool = T
         "published_by": env.get("IVR_PUBLISHED_BY") or None,
     }
     problems = (check_env_numbers(env) + check_env_rates(env)
-                + check_database_url(overrides.get("database_url", paths.database_url)))
+                + check_database_url(overrides.get("database_url", paths.database_url))
+                + check_redis_url(overrides.get("redis_url", values["redis_url"])))
     proxies = None if problems else env_number(env, "IVR_TRUSTED_PROXIES")
     if proxies is not None:
         web = config.web.model_copy(update={"trusted_proxies": int(proxies)})

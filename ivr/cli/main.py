@@ -60,7 +60,8 @@ class RootGroup(click.Group):
                 raise
             raise _database_error(exc) from None
         except redis.exceptions.ConnectionError as exc:
-            raise click.ClickException(f"cannot reach Redis at REDIS_URL: {_first_line(exc)}") from None
+            message = _first_line(exc).split(" : <", 1)[0]  # a Sentinel's error ends with its clients' repr
+            raise click.ClickException(f"cannot reach Redis at REDIS_URL: {message}") from None
 
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -121,6 +121,20 @@ def test_the_database_urls_the_store_takes_are_accepted(url):
     assert load_settings(dict(ENV, DATABASE_URL=url)).database_url == url
 
 
+@pytest.mark.parametrize("url", ["localhost:6379", "http://redis:6379", "redis:/x"])
+def test_a_redis_url_of_another_form_is_refused(url):
+    with pytest.raises(ConfigError) as info:
+        load_settings(dict(ENV, REDIS_URL=url))
+    assert str(info.value) == ("environment: REDIS_URL is not a Redis URL: use redis://host:6379/0, rediss://…, "
+                               "unix://… or redis+sentinel://host:26379/mymaster/0")
+
+
+@pytest.mark.parametrize("url", ["redis://h:6379/0", "rediss://h/1", "unix:///run/redis.sock",
+                                 "redis+sentinel://h1:26379,h2:26379/mymaster/0"])
+def test_the_redis_urls_the_store_takes_are_accepted(url):
+    assert load_settings(dict(ENV, REDIS_URL=url)).redis_url == url
+
+
 def test_tuning_from_the_environment_has_todays_defaults():
     settings = load_settings(dict(ENV, IVR_LOG_FORMAT="", IVR_PUBLISHED_BY="", IVR_LOGIN_RATE_GLOBAL=" "))
     assert (settings.log_format, settings.flows_watch_seconds, settings.published_by) == ("plain", 2.0, None)

@@ -121,3 +121,18 @@ def test_a_bad_number_in_the_environment_is_one_line_naming_it(run):
     result = run("callbacks", "list", IVR_TRUSTED_PROXIES="many", TWILIO_AUTH_TOKEN="t", SECRET_KEY="s")
     assert result.returncode == 2
     assert result.stderr == "Error: IVR_TRUSTED_PROXIES must be a whole number, 0 or more\n"
+
+
+def test_a_malformed_redis_url_is_one_line_and_an_unreachable_one_too(run):
+    secrets = {"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s"}
+    malformed = run("jobs", "failed", REDIS_URL="localhost:6379", **secrets)
+    assert malformed.returncode == 2
+    assert malformed.stderr == ("Error: REDIS_URL is not a Redis URL: use redis://host:6379/0, rediss://…, unix://… "
+                                "or redis+sentinel://host:26379/mymaster/0\n")
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    unreachable = run("jobs", "failed", REDIS_URL=f"redis://127.0.0.1:{port}/0", **secrets)
+    assert unreachable.returncode == 1
+    assert unreachable.stderr.startswith("Error: cannot reach Redis at REDIS_URL: ")
+    assert len(unreachable.stderr.splitlines()) == 1
