@@ -316,21 +316,21 @@ def check_env_numbers(env: Mapping[str, str]) -> list[Problem]:
     return problems
 
 
-def check_env_rates(env: Mapping[str, str]) -> list[Problem]:
-    """A problem for each variable of ENV_RATES that is set but not a rate Flask-Limiter takes."""
-    problems = []
-    for name in ENV_RATES:
-        raw = env.get(name, "").strip()
-        try:
-            if raw:
-                parse_rate(raw)
-        except ValueError:
-            problems.append(Problem("environment", 0, f"{name} must be a rate like '20 per minute'"))
-    return problems
+def check_database_url(url: str) -> list[Problem]:
+    """A problem when DATABASE_URL is not a URL of a database SQLAlchemy knows (the URL is not repeated: it may
+    hold a password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    from sqlalchemy.exc import NoSuchModuleError
+
+    try:
+        make_url(url.replace("postgres://", "postgresql://", 1)).get_dialect()  # ivr.store.db takes both
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        return [Problem("environment", 0, "DATABASE_URL is not a database URL: use sqlite:///path/ivr.sqlite3 or "
+                                          "postgresql://user@host/dbname")]
+    return []
 
 
-def env_log_format(environ: Mapping[str, str] | None = None) -> LogFormat:
-    """IVR_LOG_FORMAT: "json" for one JSON object a line, anything else plain; for code that logs before any
 def check_redis_url(url: str | None) -> list[Problem]:
     """A problem when REDIS_URL is set to something that is not a Redis URL (ivr.store.breaker.connect's forms)."""
     if not url or re.match(r"^(redis|rediss|unix|redis\+sentinel)://.", url):
@@ -354,21 +354,6 @@ def check_env_rates(env: Mapping[str, str]) -> list[Problem]:
 
 def env_log_format(environ: Mapping[str, str] | None = None) -> LogFormat:
     """IVR_LOG_FORMAT: "json" for one JSON object a line, anything else plain; for code that logs before any
-def check_database_url(url: str) -> list[Problem]:
-    """A problem when DATABASE_URL is not a URL of a database SQLAlchemy knows (the URL is not repeated: it may
-    hold a password)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-    from sqlalchemy.exc import NoSuchModuleError
-
-    try:
-        make_url(url.replace("postgres://", "postgresql://", 1)).get_dialect()  # ivr.store.db takes both
-    except (ArgumentError, NoSuchModuleError, ValueError):
-        return [Problem("environment", 0, "DATABASE_URL is not a database URL: use sqlite:///path/ivr.sqlite3 or "
-                                          "postgresql://user@host/dbname")]
-    return []
-
-
     Settings exist (process start, gunicorn's logger class), else Settings.log_format."""
     env = os.environ if environ is None else environ
     return "json" if env.get("IVR_LOG_FORMAT") == "json" else "plain"
