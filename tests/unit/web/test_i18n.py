@@ -19,9 +19,12 @@ from ivr.flowops import graph
 from ivr.hotline import worklist
 from ivr.hotline.callbacks import CLOSE_OUTCOMES
 from ivr.settings import load_config
+from ivr.store import jobqueue
 from ivr.web import errors
 from ivr.web import i18n
+from ivr.web.admin import jobs
 from ivr.web.supervisors import dashboard
+from ivr.web.supervisors import export
 from ivr.web.workbench import views as workbench
 
 REPO = Path(__file__).resolve().parents[3]
@@ -58,7 +61,8 @@ def _families() -> set[str]:
     return ({f"h_{k}" for k in kinds} | {f"o_{o}" for o in outcomes} | {f"ua_role_{r}" for r in ROLES}
             | {f"ua_body_{b}" for b in bodies} | set(TASK_ERROR.findall(views)) | set(RESULT.findall(views))
             | {f"e_title_{c}" for c in errors.PAGES} | {f"e_text_{c}" for c in errors.PAGES}
-            | {f"csv_{c}" for c in workbench.CSV_COLUMNS + dashboard.CSV_COLUMNS}
+            | {f"csv_{c}" for c in workbench.CSV_COLUMNS} | {f"dx_{k}" for k in export.CALLBACK_FIGURES}
+            | {f"jq_{q}" for q in jobqueue.QUEUE_NAMES} | set(jobs.JOB_NAMES.values())
             | {f"co_{o}" for o in dashboard.OUTCOMES} | {f"wd_{d}" for d in dashboard.WEEKDAYS}
             | {f"wd_{d}" if d in graph.DAYS else f"g_{d}" for d in graph.WORDS} | {f"sim_note_{n}" for n in notes})
 
