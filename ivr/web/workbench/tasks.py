@@ -120,8 +120,7 @@ def refuse(task_id: int, key: str, holder: str | None = None, status: int = 409)
 
 
 def _act(task_id: int, action, need_work: bool = True, then: Callable[[dict], str] | None = None):
-    """Run one change on a task in a transaction; flash the result and go on to `then(task)` (a URL; by default
-    the task page)."""
+    """Run one change on a task in a transaction; flash the result, go on to the URL `then(task)` (else the task)."""
     svc = services()
     user = current_user()
     refused = None
@@ -179,8 +178,7 @@ def _next_problem(form: AttemptForm, chosen: datetime | None, now: datetime) -> 
 
 
 def next_task(desk: str, user, after: int) -> int | None:
-    """The desk's next task to work, in the desk list's order ("due": those workable now first, by due time): the
-    first that may be worked now and nobody else holds, other than task `after`; None when none is left."""
+    """The desk list's first task (order "due") that may be worked now, nobody else holds and is not `after`."""
     svc = services()
     with svc.engine.connect() as conn:
         rows = worklist.open_tasks(conn, [desk])
@@ -192,8 +190,7 @@ def next_task(desk: str, user, after: int) -> int | None:
 
 
 def _after_attempt(go: str, user):
-    """Where the person goes once an attempt is saved: the task, or with "save and next" the desk's next task
-    (the desk list when none is left)."""
+    """Where an attempt saved leads: the task; with "save and next" the desk's next task, else the desk list."""
 
     def then(row: dict) -> str:
         if go != "next":
@@ -215,6 +212,9 @@ def attempt(task_id: int):
     chosen = _next_at(form.next_at)
     problem = _next_problem(form, chosen, services().clock())
     if problem is not None:  # nothing saved; the form comes back with what was typed
+        with services().engine.connect() as conn:
+            if not current_user().works(task_or_404(conn, task_id)["desk"]):
+                abort(403)
         flash(problem, "error")
         return _page(task_id, typed=form, problem=problem), 422
     entry = worklist.Attempt(

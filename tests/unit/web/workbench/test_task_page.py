@@ -115,6 +115,7 @@ def test_a_next_attempt_in_the_past_is_refused_and_what_was_typed_stays(people, 
     row = _task(engine, task)
     assert (row["attempts"], row["next_attempt_at"]) == (0, None) and _steps(engine, task) == []
     assert anna.post(f"/staff/tasks/{task}/attempt", dict(typed, next_at="gestern")).status_code == 422
+    assert people("vera", role="supervisor").post(f"/staff/tasks/{task}/attempt", typed).status_code == 403
     closing = anna.post(f"/staff/tasks/{task}/attempt", dict(typed, then="close"))  # the date does not matter then
     assert closing.status_code == 302 and _task(engine, task)["outcome"] == "unreachable"
 
