@@ -3,6 +3,7 @@ switch that keeps the page's arguments, a visible focus ring on every tab stop, 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from datetime import datetime
 
@@ -173,3 +174,59 @@ def test_the_layout_at_200_percent_and_without_accessibility_findings(sign_in, p
         assert box <= 683
     assert axe_violations(ada) == []
     shoot(ada, "layout-admin-200-percent")
+
+
+def test_the_statement_is_one_click_from_any_footer_without_login(browser, people):
+    context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
+    page = context.new_page()
+    page.goto(people.base + "/login")
+    assert axe_violations(page) == []
+    page.get_by_role("contentinfo").get_by_role("link", name="Erklärung zur Barrierefreiheit").click()
+    expect(page).to_have_url(re.compile(r"/barrierefreiheit$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Erklärung zur Barrierefreiheit")
+    expect(page.get_by_text("teilweise mit den Anforderungen vereinbar")).to_be_visible()
+    expect(page.get_by_text("Diese Erklärung wurde am 29. November 2026 erstellt.")).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text="Sprachnachrichten")).to_be_visible()  # a known gap named
+    expect(page.get_by_role("link", name="barrierefreiheit@stadt.wuppertal.de")).to_have_attribute(
+        "href", "mailto:barrierefreiheit@stadt.wuppertal.de")  # config.yaml's accessibility.contact_email
+    expect(page.get_by_role("heading", name="Durchsetzungsverfahren")).to_be_visible()
+    expect(page.get_by_role("link", name="ombudsstelle-barrierefreie-it@mags.nrw.de")).to_be_visible()
+    assert axe_violations(page) == []
+    zoomed(page)
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    shoot(page, "statement-de-200-percent")
+    page.set_viewport_size({"width": 320, "height": 480})  # 400 %: WCAG 1.4.10 asks for no sideways scrolling
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+    page.set_viewport_size(VIEWPORT)
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accessibility statement")
+    expect(page.get_by_text("This statement was prepared on November 29, 2026.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Enforcement procedure")).to_be_visible()
+    expect(page.locator("address span[lang=de]")).to_have_text(
+        "Ombudsstelle für barrierefreie Informationstechnik des Landes Nordrhein-Westfalen")  # its name, marked German
+    assert axe_violations(page) == []
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)  # not logged in: no name, no navigation
+    expect(page.get_by_role("navigation")).to_have_count(0)
+    context.close()
+
+
+def test_the_account_pages_without_accessibility_findings(sign_in, people):
+    ada = sign_in("ada")
+    for path in ("/admin/users/", "/admin/users/new", "/admin/users/anna", "/admin/users/anna?lang=en"):
+        ada.set_viewport_size(VIEWPORT)
+        ada.goto(people.base + path)
+        assert axe_violations(ada) == [], path
+        zoomed(ada)
+        assert axe_violations(ada) == [], path
+        assert _no_sideways_scroll(ada), path
+        shoot(ada, "accounts" + path.replace("/", "-").replace("?", "-") + "200-percent")
+    ada.set_viewport_size(VIEWPORT)
+    ada.goto(people.base + "/admin/users/new?lang=de")
+    ada.get_by_label("Benutzername").fill("dora")
+    ada.get_by_label("Erstes Passwort").fill("a long enough password")
+    ada.get_by_label("Passwort wiederholen").fill("another long password")
+    ada.get_by_role("button", name="Konto anlegen").click()
+    expect(ada.get_by_role("alert")).to_be_visible()  # the broken rule, next to the field it names
+    assert axe_violations(ada) == []
