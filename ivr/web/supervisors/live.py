@@ -29,9 +29,9 @@ def clock_text(seconds: int) -> str:
 
 def language(code: str, lang: str) -> str:
     """A caller's language as staff say it ("Arabisch"), else config.yaml's own name ("العربية"), else the code."""
-    named = getattr(language_names, "language_name", None)  # the whisper's names (ivr/core/languages.py)
-    if named is not None and named(code, lang) != code:
-        return named(code, lang)
+    named = language_names.language_name(code, lang)  # the whisper's names (ivr/core/languages.py)
+    if named != code:
+        return named
     known = services().settings.config.languages
     return known[code].name if code in known else code
 
