@@ -154,6 +154,8 @@ def test_the_voice_message_is_one_tab_stop_to_play_with_its_state(login, tasks, 
     expect(anna.locator(".voice-state")).to_have_text("ready · 0:03 min")
     expect(anna.get_by_role("button", name="Save and next task")).to_be_visible()
     expect(anna.get_by_role("button", name="Play voice message")).to_be_visible()
+    assert axe_violations(anna) == []
+    shoot(anna, "task-voice-ready-en")
     anna.goto(f"{accounts.base}/staff/tasks/{tasks['ready']}?lang=de")
 
 
