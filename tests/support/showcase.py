@@ -82,7 +82,8 @@ PAGES = (
     Page("search", "supervisor", "/staff/search?phone=0151+12345678"),
     Page("dashboard", "supervisor", "/dashboard/"),
     Page("live", "supervisor", "/live/"),
-    Page("simulator", "operator", "/operator/simulator", action="call"),
+    Page("simulator", "operator", "/operator/simulator"),
+    Page("simulator-call", "operator", "/operator/simulator", action="call"),
     Page("notices", "operator", "/operator/notices"),
     Page("jobs", "admin", "/admin/jobs/"),
     Page("users", "admin", "/admin/users/"),
@@ -145,7 +146,7 @@ def prepare(browser_page, page: Page) -> None:
         browser_page.wait_for_function("k => !document.querySelector(`.key[data-key='${k}']`).disabled", arg=key)
         button.click()
     browser_page.wait_for_timeout(300)  # the last turn's lines are drawn
-    browser_page.locator("#phone").evaluate("section => section.scrollIntoView()")
+    browser_page.locator("#transcript li").last.evaluate("item => item.scrollIntoView({block: 'end'})")
 
 
 def _wav(path: Path, seconds: int) -> None:
