@@ -182,6 +182,14 @@ def test_the_staff_home_lists_the_desks_with_their_counts(login, seeded):
     expect(vera).to_have_url(re.compile(r"/staff/$"))
     row = vera.locator("table tbody tr").filter(has_text="zebera")
     expect(row.locator("td.num").first).to_have_text(str(OPEN))
+    expect(vera.get_by_role("columnheader", name="Fällig jetzt")).to_be_visible()
+    ready = row.locator("td.num").nth(1)
+    count = int(ready.inner_text())
+    assert 0 < count < OPEN  # the tasks waiting for Monday or a window do not count
+    ready.get_by_role("link").click()
+    expect(vera).to_have_url(re.compile(r"/staff/desks/zebera\?show=now$"))
+    expect(_rows(vera)).to_have_count(count)
+    vera.go_back()
     assert axe_violations(vera) == []
     zoomed(vera)
     assert axe_violations(vera) == []

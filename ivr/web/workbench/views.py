@@ -67,8 +67,14 @@ def home():
     if len(desks) == 1:
         return redirect(url_for("staff.desk", desk=desks[0]))
     svc = services()
+    now = svc.clock()
     with svc.engine.connect() as conn:
-        figures = worklist.overview(conn, desks, svc.clock(), svc.clock().astimezone(_tz()).date())
+        figures = worklist.overview(conn, desks, now, now.astimezone(_tz()).date())
+        tasks = worklist.open_tasks(conn, desks)
+    for desk in desks:  # how many may be called now: the list's "fällig jetzt"
+        rows = [row for row in tasks if row["desk"] == desk]
+        desklist.prepare(rows, desk, now)
+        figures[desk]["ready"] = sum(row["ready"] for row in rows)
     return render_template("staff/home.html", desks=desks, figures=figures, all_desks=svc.settings.desks)
 
 
