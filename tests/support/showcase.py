@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from ivr.hotline import callbacks
 from ivr.hotline import closures
 from ivr.hotline import presence
+from ivr.hotline import queueing
 from ivr.hotline import users
 from ivr.hotline import worklist
 from ivr.hotline.officehours import build_schedules
@@ -212,6 +213,22 @@ def _calls(conn, rng: random.Random, now: datetime) -> None:
                 created_at=start.astimezone(UTC), updated_at=start.astimezone(UTC)))
 
 
+def _queues(conn, rng: random.Random, now: datetime, talking: int) -> None:
+    """This morning's live queues: callers answered or gone since 8:00, four waiting now, one talking to `talking`."""
+    for i in range(14):
+        sid, joined = f"CQ{i:032d}", now - timedelta(minutes=115 - i * 8)
+        queueing.join(conn, sid, ("info", "helpers")[i % 2], rng.choice(LANGUAGES), joined)
+        if i % 5 == 4:
+            queueing.finish(conn, sid, "abandoned", joined + timedelta(seconds=rng.randrange(8, 90)))
+        else:
+            queueing.connect(conn, sid, None, joined + timedelta(seconds=rng.randrange(4, 36)))
+            queueing.finish(conn, sid, "answered", joined + timedelta(minutes=4), talk_seconds=rng.randrange(60, 200))
+    for i, (desk, language, seconds) in enumerate((("info", "ar", 95), ("info", "ar", 40), ("info", "uk", 20),
+                                                   ("helpers", "de", 70), ("info", "fa", 300))):
+        queueing.join(conn, f"CW{i:032d}", desk, language, now - timedelta(seconds=seconds))
+    queueing.connect(conn, f"CW{4:032d}", talking, now - timedelta(seconds=240))
+
+
 def seed(engine: Engine, instance_dir: Path, now_text: str = NOW) -> dict[str, int]:
     """Fill an empty database (and the instance folder's voice messages); return the ids the pages need."""
     config = load_config(DEFAULT_CONFIG)
@@ -257,6 +274,7 @@ def seed(engine: Engine, instance_dir: Path, now_text: str = NOW) -> dict[str, i
             callbacks.close(conn, task_id, rng.choice(("resolved",) * 4 + ("unreachable", "forwarded")),
                             created + timedelta(hours=rng.randrange(1, 30)), actor="dana")
         _calls(conn, rng, now)
+        _queues(conn, rng, now, people["emil"].id)
     house_message = {"de": "Am Donnerstag, 26. November, ist das Haus ab 12 Uhr wegen einer Personalversammlung "
                            "geschlossen.",
                      "en": "On Thursday, 26 November, the house closes at noon for a staff meeting."}
