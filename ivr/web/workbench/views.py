@@ -1,4 +1,5 @@
-"""The staff workbench: a desk's open callbacks, one task's page, and the forms that work it."""
+"""The staff workbench: the desk choice, a desk's open callbacks and their export; the blueprint and the lookups
+the task page (tasks.py) shares."""
 
 from __future__ import annotations
 
