@@ -24,7 +24,8 @@ def settings(tmp_path, database_url, redis_url, engine, redis_conn, twilio):
 
 
 def _warnings(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and "voice message" in r.getMessage()]
+    return [r.getMessage() for r in caplog.records
+            if r.levelno >= logging.WARNING and "voice message" in r.getMessage()]
 
 
 def test_no_account_is_noted_once_with_one_warning_and_no_retry(phone, clock, work, engine, settings, twilio,
