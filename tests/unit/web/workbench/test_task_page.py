@@ -4,6 +4,7 @@ next" follows the list's order, a next attempt in the past is refused with nothi
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -157,3 +158,18 @@ def test_the_voice_message_says_what_became_of_it(people, make_task, engine, set
     with engine.connect() as conn:
         states = {task: recordings.state(with_account, tasks.get(conn, task)) for task in expected}
     assert states == {copying: "copying", ready: "ready", deleted: "deleted", none: "none"}
+
+
+def test_the_history_names_sms_and_voice_message_steps_in_words(people, make_task, engine, clock):
+    task = make_task()
+    with engine.begin() as conn:
+        tasks.record_step(conn, task, "system", "sms", clock(), outcome="confirm:refused", note="no_twilio_account")
+        tasks.record_step(conn, task, "twilio", "sms", clock(), outcome="unreached:failed", note="twilio 400 21610")
+        tasks.record_step(conn, task, "system", "recording", clock(), outcome="no_twilio_account")
+    history = _text(people("anna").get(f"/staff/tasks/{task}")).split('id="hist"')[1]
+    rows = [[cell.strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", history, re.S)][1:]
+    assert [row[2:] for row in rows[1:]] == [
+        ["SMS: Bestätigung des Rückruftags – nicht gesendet", "kein Twilio-Konto eingerichtet"],
+        ["SMS: „nicht erreicht“ – fehlgeschlagen", "twilio 400 21610"],
+        ["Sprachnachricht: nicht kopiert, kein Twilio-Konto eingerichtet", ""]]
