@@ -161,6 +161,8 @@ def test_every_tab_stop_shows_a_ring_that_stands_out(sign_in):
         assert adam.evaluate(CONTRAST, [ring["color"], ring["ground"]]) >= 3, ring  # WCAG 1.4.11
     in_bar = [r for r in rings if r["text"] == "Konten"][0]
     assert in_bar["color"] == "rgb(255, 191, 71)"  # yellow on the blue bar, dark on the light page
+    adam.get_by_role("link", name="Konten").focus()
+    shoot(adam, "layout-focus-in-the-bar")
 
 
 def test_the_layout_at_200_percent_and_without_accessibility_findings(sign_in, people):
@@ -181,6 +183,9 @@ def test_the_statement_is_one_click_from_any_footer_without_login(browser, peopl
     page = context.new_page()
     page.goto(people.base + "/login")
     assert axe_violations(page) == []
+    zoomed(page)
+    assert axe_violations(page) == [] and _no_sideways_scroll(page)
+    page.set_viewport_size(VIEWPORT)
     page.get_by_role("contentinfo").get_by_role("link", name="Erklärung zur Barrierefreiheit").click()
     expect(page).to_have_url(re.compile(r"/barrierefreiheit$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Erklärung zur Barrierefreiheit")
