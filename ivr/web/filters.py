@@ -38,8 +38,8 @@ def _grouped(digits: str) -> str:
 
 
 def phone(value: str | None) -> str:
-    """A caller's number as people read it: German numbers nationally (`0151 1234 5678`, `0202 7476 3333`), others
-    internationally (`+90 532 123 45 67`); a withheld one named; anything unparsable as stored."""
+    """A caller's number as people read it: German numbers nationally under German (`0151 1234 5678`), else and
+    under English internationally (`+90 532 123 45 67`, `+49 151 1234 5678`); a withheld one named."""
     if value is None or is_anonymous(value):
         return translate("dl_withheld")
     try:
@@ -55,7 +55,8 @@ def phone(value: str | None) -> str:
         prefix = 3  # 015x, 016x, 017x: the prefix people know, though 015x numbers have a longer one in the plan
     else:
         prefix = phonenumbers.length_of_national_destination_code(number) or 3
-    return f"0{national[:prefix]} {_grouped(national[prefix:])}"
+    trunk = "0" if ui_lang() == "de" else "+49 "  # in English the international form, grouped the same way
+    return f"{trunk}{national[:prefix]} {_grouped(national[prefix:])}"
 
 
 def hours_left(hours: float) -> str:

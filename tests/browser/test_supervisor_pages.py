@@ -161,7 +161,7 @@ def test_live_overview_and_search_name_desks_and_dates_in_the_interface_language
     expect(row).to_contain_text("Integration Point (Agentur für Arbeit)")
     expect(row).to_contain_text("Di 24.11. 09:00")
     page.goto(seeded.base + "/staff/search?phone=0176+12345678&lang=en")
-    expect(page.get_by_role("heading", level=2)).to_have_text("Results for 0176 1234 5678: 1")
+    expect(page.get_by_role("heading", level=2)).to_have_text("Results for +49 176 1234 5678: 1")
     expect(page.locator("tbody tr")).to_contain_text("Tue 24 Nov 09:00")
 
     page.goto(seeded.base + "/live/?lang=en")

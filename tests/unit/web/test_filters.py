@@ -39,7 +39,8 @@ def test_phone_numbers_german_nationally_others_internationally_withheld_named(a
         "0151 1234 5678", "0176 1234 5678", "0202 7476 3333", "+90 532 123 45 67", "+4917000",
         "Rufnummer unterdrückt", "Rufnummer unterdrückt"]
     assert _shown(app, "{{ n | phone }}", "en", n=None) == "Number withheld"
-    assert _shown(app, "{{ n | phone }}", "en", n="+4915112345678") == "0151 1234 5678"  # the number's, not the page's
+    assert _shown(app, "{{ n | phone }}", "en", n="+4915112345678") == "+49 151 1234 5678"
+    assert _shown(app, "{{ n | phone }}", "en", n="+4920274763333") == "+49 202 7476 3333"
 
 
 def test_service_time_left_in_whole_hours_or_minutes(app):

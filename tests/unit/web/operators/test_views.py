@@ -44,7 +44,7 @@ def test_operator_calls_through_the_page_api(app, login):
     english = client.get("/operator/simulator?lang=en").get_data(as_text=True)  # the workbench's second language
     assert "Phone simulator" in english and "Enter a number" in english and "Nummer eingeben" not in english
     end = run(["1", "3", "1", "1"], hang_up=True).get_json()
-    assert end["ending"] == "callback task for zebera (Jobcenter, refugees), call back 0176 1234 5678"
+    assert end["ending"] == "callback task for zebera (Jobcenter, refugees), call back +49 176 1234 5678"
     client.get("/operator/simulator?lang=de")
     assert run([], setup=None).status_code == 200  # an empty setup means now, the default caller, no closures
     bad = client.post("/operator/simulator/run", json={"setup": {"closed": ["nowhere"]}}, headers=headers)
@@ -131,7 +131,7 @@ def test_the_graph_one_menu_at_a_time_in_the_interface_language(login):
     assert 'href="?view=status"' in topic  # another menu: a link to its view
     english = client.get("/operator/simulator/graph?view=topic&lang=en").get_data(as_text=True)
     assert "Immigration office" in english and "callback task" in english and "on to: status (menu)" in english
-    assert "connect 0202 " in english and "+49202" not in english  # numbers as people read them
+    assert "connect +49 202 " in english and "+49202" not in english  # numbers as people read them
     whole = client.get("/operator/simulator/graph?view=all&lang=de").get_data(as_text=True)
     assert all(name in whole for name in ("Ausländerbehörde", "Allgemeine Information", "eingehender Anruf"))
     assert client.get("/operator/simulator/graph?view=nowhere").get_data(as_text=True).count('data-view="language"')
