@@ -65,7 +65,7 @@ class Page:
 
     name: str
     role: str | None  # None: nobody logged in
-    path: str  # {free}, {claimed}: ids of the seeded tasks
+    path: str  # {free}, {mine}, {claimed}: ids of the seeded tasks
     status: int = 200
     action: str = ""  # what is done on the page before it is shown (`prepare`)
 
@@ -75,9 +75,11 @@ PAGES = (
     Page("staff-home", "staff", "/staff/"),
     Page("desk-list", "staff", f"/staff/desks/{BUSY_DESK}"),
     Page("task-free", "staff", "/staff/tasks/{free}"),
+    Page("task-mine", "staff", "/staff/tasks/{mine}"),
     Page("task-claimed", "staff", "/staff/tasks/{claimed}"),
     Page("staff-status", "staff", "/staff/status"),
     Page("error-404", "staff", "/staff/tasks/999999", status=404),
+    Page("error-403", "staff", "/dashboard/", status=403),
     Page("task-supervisor", "supervisor", "/staff/tasks/{claimed}"),
     Page("overview", "supervisor", "/staff/overview"),
     Page("search", "supervisor", "/staff/search?phone=0151+12345678"),
@@ -255,7 +257,7 @@ def seed(engine: Engine, instance_dir: Path, now_text: str = NOW) -> dict[str, i
             if i in (1, 7, 12, 20):  # taken by colleagues this morning
                 holder = people[("bert", "dana", "bert", "anna")[(1, 7, 12, 20).index(i)]]
                 worklist.claim(conn, callbacks.get(conn, task_id), holder, now - timedelta(minutes=40 - i))
-                ids.setdefault("claimed", task_id)
+                ids.setdefault("mine" if holder.username == "anna" else "claimed", task_id)
             if i in (9, 14, 22, 30):  # tried before: not reached, next attempt later
                 attempt = worklist.Attempt("no_answer" if i != 22 else "busy", "Mailbox" if i == 9 else "", False)
                 schedule = build_schedules(config)[BUSY_DESK]
