@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from ivr.hotline.users import User
 from ivr.settings import Accessibility
+from ivr.web import i18n
 from ivr.web import layout
 
 EVERY = {entry.endpoint for entry in layout.NAV}
@@ -85,3 +86,8 @@ def test_the_statement_contact_defaults_to_a_placeholder_and_refuses_a_bad_one()
     for bad in ({"contact_email": "nobody"}, {"contact_phone": "0202 747"}):
         with pytest.raises(ValidationError):
             Accessibility(**bad)
+
+
+def test_every_entry_has_its_text_in_both_languages():
+    for lang in i18n.UI_LANGS:
+        assert [e.key for e in layout.NAV if not i18n.catalog(lang).get(e.key, "").strip()] == [], lang
