@@ -104,6 +104,9 @@ def test_an_admins_top_bar_keeps_its_navigation_in_one_row_on_every_page(sign_in
         expect(footer.get_by_role("link", name="Erklärung zur Barrierefreiheit")).to_be_visible()
     expect(adam.locator("#status-control")).to_be_visible()  # the fullest bar: status, long name, every entry
     shoot(adam, "layout-admin-1366")
+    adam.get_by_role("link", name="English").click()
+    expect(adam.locator(".main-nav a")).to_contain_text(["My desks", "Overview", "Search", "Dashboard", "Live"])
+    assert _rows(adam, ".main-nav a") == 1 and adam.locator(".top").bounding_box()["height"] < 130
 
     ada = sign_in("ada")  # no queue desk: brand, language, name and logout share the first row
     assert _rows(ada, ".brand, .who > *") == 1
