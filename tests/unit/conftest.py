@@ -59,9 +59,9 @@ class Person:
         return thief
 
 
-def opens_desk(client, desk: str = "zebera", number: str = "+4917612345678") -> bool:
-    """True when the client's session opens the desk's list (with the callers' numbers); False when it is sent
-    to the login page and no page shows the number."""
+def opens_desk(client, desk: str = "zebera", number: str = "0176 1234 5678") -> bool:
+    """True when the client's session opens the desk's list (with the callers' numbers, as the German list writes
+    them); False when it is sent to the login page and no page shows the number."""
     response = client.get(f"/staff/desks/{desk}")
     if response.status_code == 302:
         assert response.location.startswith("/login")

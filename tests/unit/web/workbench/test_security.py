@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-PUBLIC = {"/login", "/healthz", "/metrics"}
+PUBLIC = {"/login", "/healthz", "/metrics", "/barrierefreiheit"}  # the accessibility statement (BITV)
 """Paths anyone may open (plus /static/... and the signed /voice/... webhooks)."""
 SAMPLE = {"int": "1", "string": "zebera", "path": "x/y", "default": "x"}
 
