@@ -73,7 +73,7 @@ def _in_view(page: Page, selector: str) -> None:
 
 def test_an_arabic_caller_waits_and_the_arabic_speaker_answers(phone):
     _queue(phone)
-    lines = phone.locator("#transcript li")
+    lines = phone.locator("#transcript ul.said > li")  # a line, not the numbered step holding it
     queued = lines.filter(has_text="wartet in der Warteschlange")
     expect(queued).to_have_count(1)
     heard = phone.locator("#transcript li.heard[lang='ar']")
@@ -82,7 +82,7 @@ def test_an_arabic_caller_waits_and_the_arabic_speaker_answers(phone):
 
     phone.get_by_role("button", name="Nichts drücken").click()
     ending = phone.locator("#ending")
-    expect(ending).to_have_text("Ende des Anrufs: angenommen von sim-info-ar (Stelle info, Warteschlange)")
+    expect(ending).to_have_text("Ende des Anrufs: angenommen von sim-info-ar – Allgemeine Information, Warteschlange")
     # what happened beside the caller's ear is in the interface language, as is the whisper the person hears
     offered = lines.filter(has_text="☏")
     expect(offered).to_have_count(1)  # only the Arabic speaker was offered the call
@@ -102,11 +102,12 @@ def test_pressing_1_while_waiting_leads_into_the_callback_capture(phone):
     _queue(phone)
     phone.locator(".key[data-key='1']").click()
     transcript = phone.locator("#transcript")
-    expect(transcript.locator("li.pressed").last).to_have_text("> 1")
+    expect(transcript.locator("p.act").last).to_have_text("Anrufer: drückt die Taste 1")
     choice = PROMPTS["cb_choice"]["ar"].split("{digits}")[0].strip()
     expect(transcript.locator("li.heard[lang='ar']").last).to_contain_text(choice)
     expect(transcript).not_to_contain_text(PROMPTS["cb_offer"]["ar"])  # pressing 1 needs no "we can call you back"
-    expect(transcript.locator("li.dial").last).to_have_text("⇠ aus der Warteschlange nach 0 s (QueueResult leave)")
+    expect(transcript.locator("li.note", has_text="aus der Warteschlange")).to_have_text(
+        ["⇠ aus der Warteschlange nach 0 s (QueueResult leave)"])
     expect(phone.locator(".key[data-key='2']")).to_be_enabled()  # the number choice waits for 1 or 2
     expect(phone.locator("#ending")).to_have_text("")
     _in_view(phone, "#phone, #phone *")
@@ -125,4 +126,4 @@ def test_pressing_1_while_waiting_leads_into_the_callback_capture(phone):
     expect(phone.locator(".key[data-key='2']")).to_be_enabled()  # a voice message? 2: no
     phone.locator(".key[data-key='2']").click()  # the task is made and the hotline says goodbye
     expect(phone.locator("#ending")).to_have_text(
-        "Ende des Anrufs: Rückrufauftrag für Stelle info (Rückruf an +4917612345678)")
+        "Ende des Anrufs: Rückrufauftrag für Allgemeine Information, Rückruf an 0176 1234 5678")

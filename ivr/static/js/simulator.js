@@ -162,7 +162,7 @@
         queue = queue.then(() => speak(item));
       }
       if (turn.dialed) line(said, "→ " + phone.dataset.tDialed + " " + turn.dialed, "note dial");
-      if (turn.queue) line(said, "⇢ " + phone.dataset.tQueued + " " + turn.queue, "note");
+      if (turn.queue) line(said, "⇢ " + phone.dataset.tQueued + " " + turn.queue, "note dial");
     }
     call.shown = data.turns.length;
     const waits = data.ending ? "end" : data.waits;
