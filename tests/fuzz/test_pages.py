@@ -34,12 +34,16 @@ FIELDS = {
     "useradmin.create": ["username", "display_name", "role", "desks", "languages", "phone", "ui_lang", "password",
                          "password2"],
     "useradmin.edit": ["display_name", "role", "desks", "languages", "phone", "ui_lang", "active"],
-    "operators.simulator": [],
+    "operators.simulator": ["view"], "operators.graph": ["view"], "operators.notices": [],
+    "operators.set_notice": ["desk", "date", "time", "reason", "number", "message_de", "message_ar"],
+    "operators.end_notice": ["kind", "desk"], "operators.hear": ["kind", "lang", "text"],
+    "statement.page": [],
     "status.page": [], "status.data": [], "status.change": ["status", "next"],
     "live.page": [], "live.data": [],
 }
 """Every logged-in HTML endpoint and the fields its view reads (plus one it does not: "x")."""
-VALID = ["available", "paused", "signed_out", "/staff/", "//evil.example/",
+VALID = ["closure", "announcement", "overflow", "house", "2026-11-25", "12:00",
+         "available", "paused", "signed_out", "/staff/", "//evil.example/",
          "no_answer", "reached_resolved", "close", "schedule", "2026-11-25T09:00", "zebera", "info", "calls", "1",
          "staff", "admin", "de", "en", "+4917612345678", "0202 563", "2026-11", "a long password 1"]
 NASTY = ["%00", "%FF%FE", "%C3", "%0D%0AX:%201", "9" * 30, "-99999999999999999999", "%5B%5D", "a%00b"]
