@@ -168,7 +168,7 @@ def end_notice():
     audit.write(svc.engine, current_user().username, f"{kind}.end", f"desk:{desk}", now)
     svc.closures.changed()
     what = translate("nt_closed", desk=_desk_name(desk)) if kind == "closure" else translate(f"nt_{kind}")
-    flash(translate("nt_ended" if ended else "nt_ended_none", what=what), "ok")
+    flash(translate("nt_ended", what=what) if ended else translate("nt_ended_none", what=what), "ok")
     return redirect(url_for("operators.notices"))
 
 
