@@ -8,6 +8,9 @@ from playwright.sync_api import sync_playwright
 
 from ivr.hotline import users
 from ivr.store import db
+from tests.browser.pages import PASSWORD  # noqa: F401 - the test modules import it from here
+from tests.browser.pages import VIEWPORT  # noqa: F401
+from tests.browser.pages import signed_in
 from tests.e2e.conftest import Stack
 from tests.support.stores import empty_stores
 
@@ -21,9 +24,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-PASSWORD = "browser test password"
-VIEWPORT = {"width": 1366, "height": 768}
-"""A common laptop screen."""
 
 
 def running_stack(tmp_path_factory, database_url: str, redis_url: str, **env: str):
@@ -80,13 +80,8 @@ def login(browser, accounts):
     contexts = []
 
     def open_as(username: str) -> Page:
-        context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
+        context, page = signed_in(browser, accounts.base, username)
         contexts.append(context)
-        page = context.new_page()
-        page.goto(accounts.base + "/login")
-        page.get_by_label("Benutzername").fill(username)
-        page.get_by_label("Passwort").fill(PASSWORD)
-        page.get_by_role("button", name="Anmelden").click()
         page.wait_for_url("**/staff/**")
         return page
 

@@ -5,12 +5,33 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from playwright.sync_api import Browser
+from playwright.sync_api import BrowserContext
 from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 """axe-core 4.14.1 (MPL-2.0), vendored so the tests need no network."""
+
+
+PASSWORD = "browser test password"
+"""Every browser test account's password."""
+VIEWPORT = {"width": 1366, "height": 768}
+"""A common laptop screen."""
+
+
+def signed_in(browser: Browser, base: str, username: str, then: str = "") -> tuple[BrowserContext, Page]:
+    """A fresh German context at 1366x768, logged in through the form as `username`, on `then` (or the person's
+    start page); the caller closes the context."""
+    context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
+    page = context.new_page()
+    page.goto(base + "/login" + (f"?next={then}" if then else ""))
+    page.get_by_label("Benutzername").fill(username)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(lambda address: "/login" not in address)
+    return context, page
 
 
 def shoot(page: Page, name: str) -> Path:

@@ -16,6 +16,7 @@ from tests.browser.conftest import PASSWORD
 from tests.browser.conftest import VIEWPORT
 from tests.browser.pages import axe_violations
 from tests.browser.pages import shoot
+from tests.browser.pages import signed_in
 from tests.browser.pages import zoomed
 
 pytestmark = pytest.mark.browser
@@ -59,13 +60,8 @@ def sign_in(browser, people):
     contexts = []
 
     def open_as(username: str) -> Page:
-        context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
+        context, page = signed_in(browser, people.base, username)
         contexts.append(context)
-        page = context.new_page()
-        page.goto(people.base + "/login")
-        page.get_by_label("Benutzername").fill(username)
-        page.get_by_label("Passwort").fill(PASSWORD)
-        page.get_by_role("button", name="Anmelden").click()
         expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
         return page
 

@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 from ivr.hotline import users
 from ivr.store.db import audit_log
 from tests.browser.conftest import PASSWORD
-from tests.browser.conftest import VIEWPORT
 from tests.browser.pages import axe_violations
 from tests.browser.pages import shoot
+from tests.browser.pages import signed_in
 from tests.browser.pages import zoomed
 
 pytestmark = pytest.mark.browser
@@ -31,12 +31,7 @@ def operator(stack):
 
 @pytest.fixture
 def page(browser, operator):
-    context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
-    page = context.new_page()
-    page.goto(operator.base + "/login?next=/operator/notices")
-    page.get_by_label("Benutzername").fill("nina")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    context, page = signed_in(browser, operator.base, "nina", then="/operator/notices")
     page.wait_for_url("**/operator/notices")
     yield page
     context.close()

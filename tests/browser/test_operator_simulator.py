@@ -14,6 +14,7 @@ from tests.browser.conftest import PASSWORD
 from tests.browser.conftest import VIEWPORT
 from tests.browser.pages import axe_violations
 from tests.browser.pages import shoot
+from tests.browser.pages import signed_in
 from tests.browser.pages import zoomed
 
 pytestmark = pytest.mark.browser
@@ -81,12 +82,7 @@ def test_operator_calls_the_hotline_in_the_browser(browser, operator):
 
 
 def _login(browser, stack, path: str = "/operator/simulator"):
-    context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
-    page = context.new_page()
-    page.goto(stack.base + "/login?next=" + path)
-    page.get_by_label("Benutzername").fill("olga")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    context, page = signed_in(browser, stack.base, "olga", then=path)
     page.wait_for_url("**" + path)
     return context, page
 

@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 
 from ivr.hotline import users
 from tests.browser.conftest import PASSWORD
-from tests.browser.conftest import VIEWPORT
 from tests.browser.pages import axe_violations
+from tests.browser.pages import signed_in
 
 pytestmark = pytest.mark.browser
 PROMPTS = yaml.safe_load((Path(__file__).resolve().parents[2] / "flows" / "prompts.yaml").read_text())["prompts"]
@@ -34,12 +34,7 @@ def operator(stack):
 def phone(browser, operator):
     """The simulator page of a German-speaking operator, set for an Arabic call on an open Tuesday morning with
     a German and an Arabic speaker at the information desk."""
-    context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
-    page = context.new_page()
-    page.goto(operator.base + "/login?next=/operator/simulator")
-    page.get_by_label("Benutzername").fill("otto")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    context, page = signed_in(browser, operator.base, "otto", then="/operator/simulator")
     page.wait_for_url("**/operator/simulator")
     page.locator("#sim-speak").uncheck()  # the transcript is what is checked; nobody listens in a headless run
     page.locator("#sim-lang").select_option("ar")
