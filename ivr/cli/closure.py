@@ -9,7 +9,6 @@ from ivr.cli.context import InputError
 from ivr.cli.context import pass_container
 from ivr.cli.main import main
 from ivr.container import Container
-from ivr.hotline import audit
 from ivr.hotline import closures
 
 UNTIL_HELP = ('End, in the hotline\'s local time: "Mo 12:00", "Montag 12:00", "morgen 12:00", "02.12.2026 16:00", '
@@ -38,17 +37,14 @@ def _set(container: Container, desk: str, kind: str, until: str, reason: str,
                                container.tz)
     except closures.ClosureError as exc:
         raise InputError(str(exc)) from None
-    entry_id = closures.set_closure(container.engine, desk, kind, entry.until, entry.reason, entry.message, "cli",
-                                    now)
-    audit.write(container.engine, "cli", f"{kind}.set", f"{kind}:{entry_id}", now, f"desk={desk}")
+    entry_id = closures.record(container.engine, desk, kind, entry, "cli", now)
     container.closures.changed()  # the web processes read it before the command returns
     return entry_id, f"{entry.until.astimezone(container.tz):%Y-%m-%d %H:%M %Z}"
 
 
 def _end(container: Container, desk: str, kind: str, target: str) -> int:
     now = container.clock()
-    ended = closures.end_closure(container.engine, desk, kind, now)
-    audit.write(container.engine, "cli", f"{kind}.end", target, now)
+    ended = closures.end(container.engine, desk, kind, "cli", now, target)
     container.closures.changed()
     return ended
 

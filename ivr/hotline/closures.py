@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ivr.core.errors import IvrError
 from ivr.engine.hours import Closure
 from ivr.engine.phones import check_number
+from ivr.hotline import audit
 from ivr.hotline import localtime
 from ivr.store.db import closures
 
@@ -301,3 +302,19 @@ def end_closure(engine: Engine, desk: str, kind: str, now: datetime) -> int:
         result = conn.execute(closures.update().where(closures.c.desk == desk).where(closures.c.kind == kind)
                               .where(closures.c.ended_at.is_(None)).values(ended_at=now))
         return result.rowcount
+
+
+def record(engine: Engine, desk: str, kind: str, entry: Entry, actor: str, now: datetime,
+           value: str | None = None) -> int:
+    """Store a checked entry (ending the one before) and audit it as `<kind>.set`; return its id. The API, the CLI
+    and the operators' page all set entries through this (each then tells the web processes)."""
+    entry_id = set_closure(engine, desk, kind, entry.until, entry.reason, entry.message, actor, now, value)
+    audit.write(engine, actor, f"{kind}.set", f"{kind}:{entry_id}", now, f"desk={desk}")
+    return entry_id
+
+
+def end(engine: Engine, desk: str, kind: str, actor: str, now: datetime, target: str | None = None) -> int:
+    """End the active entry of this desk and kind and audit it as `<kind>.end`; return how many were ended."""
+    ended = end_closure(engine, desk, kind, now)
+    audit.write(engine, actor, f"{kind}.end", target or f"desk:{desk}", now)
+    return ended

@@ -216,9 +216,7 @@ def _set(desk: str, kind: str, value: str | None = None):
                                  svc.settings.config.languages, now)
     except closures.ClosureError as exc:
         abort(400, str(exc))
-    entry = closures.set_closure(svc.engine, desk, kind, checked.until, checked.reason, checked.message, g.actor, now,
-                                 value)
-    audit.write(svc.engine, g.actor, f"{kind}.set", f"{kind}:{entry}", now, f"desk={desk}")
+    entry = closures.record(svc.engine, desk, kind, checked, g.actor, now, value)
     svc.closures.changed()  # every web process reads it before this answer
     return jsonify(id=entry, desk=desk, kind=kind, until=checked.until.isoformat()), 201
 
@@ -226,8 +224,7 @@ def _set(desk: str, kind: str, value: str | None = None):
 def _end(desk: str, kind: str):
     svc = services()
     now = svc.clock()
-    ended = closures.end_closure(svc.engine, desk, kind, now)
-    audit.write(svc.engine, g.actor, f"{kind}.end", f"desk:{desk}", now)
+    ended = closures.end(svc.engine, desk, kind, g.actor, now)
     svc.closures.changed()  # every web process reads it before this answer
     return jsonify(ended=ended), 200
 
@@ -264,12 +261,11 @@ def end_announcement():
 @token_required
 def set_overflow():
     """Set the overflow number used while every desk is closed unexpectedly: {"number", "until"}."""
-    from ivr.engine.phones import check_number
-
-    verdict = check_number(inputs.json_body(OverflowBody).number, ["DE"])
-    if not verdict.ok:
-        abort(400, "number must be a callable German number")
-    return _set(closures.HOUSE, "overflow", verdict.e164)
+    try:
+        number = closures.overflow_number(inputs.json_body(OverflowBody).number)
+    except closures.ClosureError as exc:
+        abort(400, str(exc))
+    return _set(closures.HOUSE, "overflow", number)
 
 
 @bp.delete("/overflow")

@@ -20,7 +20,6 @@ from ivr.engine.model import Play
 from ivr.engine.model import Utterance
 from ivr.engine.prompts import say_text
 from ivr.engine.prompts import speak
-from ivr.hotline import audit
 from ivr.hotline import closures
 from ivr.web.auth import current_user
 from ivr.web.auth import login_required
@@ -125,9 +124,7 @@ def _store(kind: str, desk: str, value: str | None = None) -> closures.Entry:
     checked = closures.entry(when_text, request.form.get("reason", ""), _messages(), svc.settings.config.languages,
                              now, svc.tz)
     actor = current_user().username
-    entry = closures.set_closure(svc.engine, desk, kind, checked.until, checked.reason, checked.message, actor, now,
-                                 value)
-    audit.write(svc.engine, actor, f"{kind}.set", f"{kind}:{entry}", now, f"desk={desk}")
+    closures.record(svc.engine, desk, kind, checked, actor, now, value)
     svc.closures.changed()  # every web process reads it before this answer
     return checked
 
@@ -164,8 +161,7 @@ def end_notice():
     if kind not in KINDS or (desk != closures.HOUSE and desk not in svc.settings.desks):
         return _page(400, translate("nt_err_kind"))
     now = svc.clock()
-    ended = closures.end_closure(svc.engine, desk, kind, now)
-    audit.write(svc.engine, current_user().username, f"{kind}.end", f"desk:{desk}", now)
+    ended = closures.end(svc.engine, desk, kind, current_user().username, now)
     svc.closures.changed()
     what = translate("nt_closed", desk=_desk_name(desk)) if kind == "closure" else translate(f"nt_{kind}")
     flash(translate("nt_ended", what=what) if ended else translate("nt_ended_none", what=what), "ok")
