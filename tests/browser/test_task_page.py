@@ -37,7 +37,7 @@ def tasks(accounts):
     stack = accounts
     stack.clock.set("2026-11-24 10:00")
     now = stack.clock()
-    names = ("first", "waiting", "ready", "held", "gone")
+    names = ("first", "waiting", "ready", "held", "gone", "forwarded")  # forwarded: the forwarding test's own
     ids = {}
     with stack.engine.begin() as conn:
         for number, name in enumerate(names):
@@ -188,7 +188,7 @@ def test_a_supervisor_releases_a_colleagues_claim_staff_cannot(login, tasks, acc
 
 def test_forwarding_goes_back_to_the_desk_list(login, tasks, accounts):
     anna = login("anna")
-    anna.goto(f"{accounts.base}/staff/tasks/{tasks['gone']}")
+    anna.goto(f"{accounts.base}/staff/tasks/{tasks['forwarded']}")
     anna.get_by_label("An die Stelle").select_option(label="Integration Point (Agentur für Arbeit)")
     anna.get_by_label("Notiz zur Weiterleitung").fill("Frage zur Arbeitserlaubnis")
     anna.get_by_role("button", name="Weiterleiten").click()
